@@ -1,0 +1,58 @@
+import type { BackupJob, ChartPoint, CurrentState, PerformanceMetrics, TelemetryUpdate } from './types.js';
+import type { ErrorBody } from './errors.js';
+
+/** Socket.IO namespace of the hub. */
+export const TELEMETRY_NAMESPACE = '/telemetry';
+
+/** Events a client emits to the hub. */
+export const CLIENT_EVENTS = {
+  telemetry: 'telemetry',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+} as const;
+
+/** Events the hub pushes to viewers. */
+export const SERVER_EVENTS = {
+  update: 'job:update',
+  completed: 'job:completed',
+  failed: 'job:failed',
+  cancelled: 'job:cancelled',
+  stale: 'job:stale',
+} as const;
+
+/** Body of the socket `telemetry` event: an update plus its routing fields. */
+export type SocketTelemetry = TelemetryUpdate & { job_id: string; job_type: string };
+
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+export type SubscribeRequest = { job_id: string } | { vm_name: string };
+
+export interface JobUpdateEvent {
+  job: BackupJob;
+  /** The chart point of the snapshot stored with this update, if one was stored. */
+  point?: ChartPoint;
+}
+
+export interface JobEndedEvent {
+  job: BackupJob;
+  performance_metrics: PerformanceMetrics | null;
+}
+
+export interface JobStaleEvent {
+  job: BackupJob;
+  silent_seconds: number;
+  message: string;
+}
+
+export interface SubscribeAck {
+  /** Current state of a running job (subscribe by job_id). */
+  job?: BackupJob;
+  current_state?: CurrentState;
+  chart_data?: ChartPoint[];
+}
+
+/** Room names, so server and tests agree. */
+export const rooms = {
+  job: (jobId: string) => `job:${jobId}`,
+  vm: (vmName: string) => `vm:${vmName}`,
+};

@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './validate.js';
+export * from './format.js';

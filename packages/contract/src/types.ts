@@ -1,0 +1,215 @@
+/** Kinds of job a hub tracks. */
+export const JOB_TYPES = ['backup', 'replication', 'restore'] as const;
+export type JobType = (typeof JOB_TYPES)[number];
+
+export const BACKUP_TYPES = ['full', 'incremental'] as const;
+export type BackupType = (typeof BACKUP_TYPES)[number];
+
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses after which a job accepts no more telemetry. */
+export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export function isTerminalStatus(status: string): status is TerminalStatus {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
+export const DISK_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type DiskStatus = (typeof DISK_STATUSES)[number];
+
+/** Progress of one disk inside a telemetry update. */
+export interface DiskProgress {
+  disk_index: number;
+  bytes_transferred?: number;
+  total_bytes?: number;
+  status?: DiskStatus;
+  progress_percent?: number;
+}
+
+/**
+ * One telemetry update from a backup client (`POST /telemetry/:job_type/:job_id` body, or the
+ * socket `telemetry` event without its routing fields). Every field is optional: an empty update
+ * is a heartbeat that only proves the client is alive.
+ */
+export interface TelemetryUpdate {
+  job_id?: string;
+  job_type?: JobType;
+  status?: JobStatus;
+  current_phase?: string;
+  bytes_transferred?: number;
+  total_bytes?: number;
+  /** Bytes per second. */
+  transfer_speed_bps?: number;
+  eta_seconds?: number;
+  progress_percent?: number;
+  disks?: DiskProgress[];
+  /** Error text of a failed job. */
+  error?: string | null;
+  /** When the client measured this state: ISO 8601 string or epoch milliseconds. */
+  timestamp?: string | number;
+  /** Extra facts a backup tool reports (files new/changed, data added, snapshot id). */
+  details?: Record<string, string | number | boolean | null>;
+}
+
+/** A validated update: timestamps normalised to epoch milliseconds. */
+export interface NormalizedUpdate extends Omit<TelemetryUpdate, 'timestamp' | 'job_id' | 'job_type'> {
+  job_id: string;
+  job_type: JobType;
+  /** Client timestamp in epoch ms, or undefined when the client sent none. */
+  timestamp_ms?: number;
+}
+
+/** Body of `POST /backups`. */
+export interface RegisterJobRequest {
+  vm_name: string;
+  repository_id: string;
+  backup_type: BackupType;
+  job_type?: JobType;
+  id?: string;
+  vm_context_id?: string;
+  repository_path?: string;
+  disks?: { disk_index: number; total_bytes?: number }[];
+  machine?: MachineInfo;
+}
+
+export interface MachineDisk {
+  disk_index: number;
+  name?: string;
+  size_bytes?: number;
+}
+
+export interface MachineInfo {
+  cpu_count?: number;
+  memory_bytes?: number;
+  os?: string;
+  disks?: MachineDisk[];
+}
+
+/** One point of a speed chart. */
+export interface ChartPoint {
+  /** Seconds since the job started. */
+  t: number;
+  /** Transfer speed in MiB/s (2 decimals). */
+  s: number;
+  /** Progress percent (1 decimal). */
+  p: number;
+  /** Phase name; present on the first point and wherever the phase changes. */
+  phase?: string;
+}
+
+/** A stretch of time a job spent in one phase. */
+export interface PhaseSpan {
+  phase: string;
+  start_t: number;
+  end_t: number;
+}
+
+/**
+ * Compact chart data kept on an ended job once its snapshots are deleted.
+ * Speeds named `*_bps` are bytes per second; `*_mbps` are MiB/s (1 MiB = 1,048,576 bytes).
+ */
+export interface PerformanceMetrics {
+  duration_seconds: number;
+  /** Seconds during which bytes were moving. */
+  transfer_seconds: number;
+  snapshots_recorded: number;
+  peak_speed_bps: number;
+  avg_speed_bps: number;
+  min_speed_bps: number;
+  peak_speed_mbps: number;
+  avg_speed_mbps: number;
+  bytes_transferred: number;
+  chart_data: ChartPoint[];
+  phases: PhaseSpan[];
+}
+
+export interface DiskState {
+  disk_index: number;
+  bytes_transferred: number;
+  total_bytes: number;
+  status: DiskStatus;
+  progress_percent: number;
+}
+
+/** A job as the REST API and socket pushes present it. Timestamps are ISO 8601 strings. */
+export interface BackupJob {
+  backup_id: string;
+  job_type: JobType;
+  /** Backup type: full or incremental. */
+  type: BackupType;
+  vm_name: string;
+  vm_context_id: string | null;
+  repository_id: string;
+  repository_path: string | null;
+  status: JobStatus;
+  bytes_transferred: number;
+  total_bytes: number;
+  current_phase: string | null;
+  progress_percent: number;
+  transfer_speed_bps: number;
+  eta_seconds: number | null;
+  duration_seconds: number;
+  error_message: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  last_telemetry_at: string | null;
+  details: Record<string, string | number | boolean | null> | null;
+  disks: DiskState[];
+  /** Present on `GET /backups/:id` and completion events once the job has ended. */
+  performance_metrics?: PerformanceMetrics | null;
+}
+
+export interface BackupListResponse {
+  backups: BackupJob[];
+  /** Pass as `before` to get the next page; null on the last page. */
+  next_before: string | null;
+}
+
+export interface BackupStats {
+  vm_name: string | null;
+  repository_id: string | null;
+  total: number;
+  by_status: Record<JobStatus, number>;
+  /** Completed over ended jobs, 0–100; null when no job has ended. */
+  success_rate_percent: number | null;
+  avg_size_bytes: number | null;
+  avg_duration_seconds: number | null;
+  last_backup_at: string | null;
+}
+
+export interface Machine {
+  vm_name: string;
+  cpu_count: number | null;
+  memory_bytes: number | null;
+  os: string | null;
+  disks: MachineDisk[];
+  updated_at: string | null;
+  last_job: BackupJob | null;
+}
+
+export interface IngestResponse {
+  status: 'success';
+  message: string;
+  timestamp: string;
+  /** False when the update was older than the state already stored, or repeated an ended job's end. */
+  applied: boolean;
+}
+
+export interface CurrentState {
+  status: JobStatus;
+  current_phase: string | null;
+  bytes_transferred: number;
+  total_bytes: number;
+  transfer_speed_bps: number;
+  eta_seconds: number | null;
+  progress_percent: number;
+  last_telemetry_at: string | null;
+}
+
+export type HistoryResponse =
+  | { job_id: string; job_type: JobType; data_source: 'rolled_up'; status: JobStatus; performance_metrics: PerformanceMetrics }
+  | { job_id: string; job_type: JobType; data_source: 'live_snapshots'; status: JobStatus; current_state: CurrentState; chart_data: ChartPoint[] }
+  | { job_id: string; job_type: JobType; data_source: 'none'; status: JobStatus };
