@@ -1,0 +1,17 @@
+export { createReporter } from './reporter.js';
+export type { EndResult, ProgressFields, ProgressReport, Reporter, ReporterStats } from './reporter.js';
+export type { Logger, ReporterOptions } from './options.js';
+export { registerJob } from './register.js';
+export type { RegisterJobOptions } from './register.js';
+export { ReporterError, isRetryableStatus } from './errors.js';
+export type { ClientErrorCode } from './errors.js';
+export { sendReason, markSent, milestoneOf, DEFAULT_CADENCE } from './cadence.js';
+export type { CadenceOptions, CadenceState, SendReason, SentMark } from './cadence.js';
+export { addSample, speedBps, etaSeconds, DEFAULT_RATE } from './rate.js';
+export type { ByteSample, RateOptions } from './rate.js';
+export { mergeDisks, diskList, jobTotals, percentOf } from './aggregate.js';
+export { Outbox } from './queue.js';
+export type { EntryKind, OutboxEntry } from './queue.js';
+export { backoffDelayMs, parseRetryAfter, DEFAULT_BACKOFF } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export type { DeliveryReceipt, TransportName } from './transports/types.js';
