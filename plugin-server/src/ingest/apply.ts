@@ -1,0 +1,97 @@
+import { isTerminalStatus, TelemetryError, type NormalizedUpdate } from '@backup-telemetry/contract';
+import type { DiskRow, JobRow, SnapshotRow } from '../store/rows.js';
+
+/** A job and its disks as one batch holds them while applying updates in memory. */
+export interface JobState {
+  job: JobRow;
+  disks: Map<number, DiskRow>;
+}
+
+export type ApplyOutcome =
+  | { applied: true; snapshot: SnapshotRow | null; ended: boolean }
+  | { applied: false; reason: 'older' | 'repeated_end' };
+
+export const FAILED_WITHOUT_MESSAGE = 'The backup client reported a failure without an error message';
+
+function diskOf(state: JobState, index: number): DiskRow {
+  let disk = state.disks.get(index);
+  if (!disk) {
+    disk = { backup_job_id: state.job.id, disk_index: index, bytes_transferred: 0, total_bytes: 0, status: 'pending', progress_percent: 0 };
+    state.disks.set(index, disk);
+  }
+  return disk;
+}
+
+const percentOf = (bytes: number, total: number) => (total > 0 ? Math.min(100, Math.round((bytes / total) * 10000) / 100) : 0);
+
+/**
+ * Applies one validated update to a job's in-memory state (mutating it), deciding whether the
+ * update is newer than what is stored and whether it earns a snapshot. Throws 409 for an ended job.
+ * `nowMs` is the hub's clock: it stamps liveness and snapshots; the client's timestamp only orders.
+ */
+export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: number, snapshotIntervalMs: number): ApplyOutcome {
+  const { job } = state;
+  if (isTerminalStatus(job.status)) {
+    if (update.status === job.status) return { applied: false, reason: 'repeated_end' };
+    throw new TelemetryError('job_ended', `job ${job.id} already ended (${job.status}); no further telemetry is accepted`, { field: 'job_id' });
+  }
+  const stamp = update.timestamp_ms;
+  if (stamp !== undefined && job.last_update_at !== null && stamp <= job.last_update_at) {
+    job.last_telemetry_at = nowMs;
+    return { applied: false, reason: 'older' };
+  }
+
+  const previousPhase = job.current_phase;
+  const status = update.status ?? (job.status === 'pending' ? 'running' : job.status);
+  if (update.current_phase !== undefined) job.current_phase = update.current_phase;
+  if (update.transfer_speed_bps !== undefined) job.transfer_speed_bps = update.transfer_speed_bps;
+  if (update.eta_seconds !== undefined) job.eta_seconds = update.eta_seconds;
+
+  for (const d of update.disks ?? []) {
+    const disk = diskOf(state, d.disk_index);
+    if (d.bytes_transferred !== undefined) disk.bytes_transferred = d.bytes_transferred;
+    if (d.total_bytes !== undefined) disk.total_bytes = d.total_bytes;
+    if (d.status !== undefined) disk.status = d.status;
+    else if (disk.status === 'pending' && disk.bytes_transferred > 0) disk.status = 'running';
+    disk.progress_percent = d.progress_percent ?? percentOf(disk.bytes_transferred, disk.total_bytes);
+  }
+  const diskList = [...state.disks.values()];
+  if (update.bytes_transferred !== undefined) job.bytes_transferred = update.bytes_transferred;
+  else if (update.disks?.length) job.bytes_transferred = diskList.reduce((sum, d) => sum + d.bytes_transferred, 0);
+  if (update.total_bytes !== undefined) job.total_bytes = update.total_bytes;
+  else if (update.disks?.length) {
+    const total = diskList.reduce((sum, d) => sum + d.total_bytes, 0);
+    if (total > 0) job.total_bytes = total;
+  }
+  if (update.progress_percent !== undefined) job.progress_percent = update.progress_percent;
+  else if (update.bytes_transferred !== undefined || update.disks?.length) job.progress_percent = percentOf(job.bytes_transferred, job.total_bytes);
+
+  if (update.error !== undefined) job.error_message = update.error;
+  if (update.details) job.details = { ...(job.details ?? {}), ...update.details };
+  if (status === 'failed' && !job.error_message) job.error_message = FAILED_WITHOUT_MESSAGE;
+
+  job.status = status;
+  job.last_telemetry_at = nowMs;
+  job.last_update_at = stamp ?? Math.max(nowMs, job.last_update_at ?? 0);
+  job.stale_warned_at = null;
+
+  const ended = isTerminalStatus(status);
+  let snapshot: SnapshotRow | null = null;
+  if (status === 'running') {
+    const due = job.last_snapshot_at === null || nowMs - job.last_snapshot_at >= snapshotIntervalMs || job.current_phase !== previousPhase;
+    if (due) {
+      snapshot = {
+        job_id: job.id,
+        job_type: job.job_type,
+        timestamp: nowMs,
+        bytes_transferred: job.bytes_transferred,
+        total_bytes: job.total_bytes,
+        transfer_speed_bps: job.transfer_speed_bps,
+        progress_percent: job.progress_percent,
+        current_phase: job.current_phase,
+      };
+      job.last_snapshot_at = nowMs;
+    }
+  }
+  return { applied: true, snapshot, ended };
+}

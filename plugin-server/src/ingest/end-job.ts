@@ -1,0 +1,44 @@
+import type { Knex } from 'knex';
+import type { PerformanceMetrics } from '@backup-telemetry/contract';
+import { rollup, type Sample } from '../rollup/rollup.js';
+import type { Store } from '../store/index.js';
+import { startOf, type DiskRow, type JobRow } from '../store/rows.js';
+
+/**
+ * The one end-of-job step, used by client updates and the stale detector alike, inside the
+ * transaction that ends the job: bytes become the sum over the disks, `completed_at` is set, the
+ * snapshots are rolled up into `performance_metrics` and deleted. Mutates `job` and `disks`.
+ */
+export async function finishJob(
+  store: Store, trx: Knex.Transaction, job: JobRow, disks: DiskRow[], nowMs: number, maxChartPoints: number,
+): Promise<PerformanceMetrics> {
+  if (disks.length) job.bytes_transferred = disks.reduce((sum, d) => sum + d.bytes_transferred, 0);
+  job.completed_at = job.completed_at ?? nowMs;
+  if (job.status === 'completed') {
+    job.progress_percent = 100;
+    job.eta_seconds = 0;
+  }
+  for (const disk of disks) {
+    if (disk.status === 'pending' || disk.status === 'running') disk.status = job.status === 'completed' ? 'completed' : job.status;
+    if (job.status === 'completed') disk.progress_percent = 100;
+  }
+  const stored = await store.snapshots.ofJob(trx, job.id);
+  const final: Sample = {
+    timestamp: job.completed_at,
+    bytes_transferred: job.bytes_transferred,
+    transfer_speed_bps: job.transfer_speed_bps,
+    progress_percent: job.progress_percent,
+    current_phase: job.current_phase,
+  };
+  const metrics = rollup({
+    samples: [...stored, final],
+    startedAtMs: startOf(job),
+    completedAtMs: job.completed_at,
+    bytesTransferred: job.bytes_transferred,
+    maxChartPoints,
+  });
+  if (stored.length) await store.snapshots.deleteOfJob(trx, job.id);
+  job.performance_metrics = metrics;
+  job.transfer_speed_bps = 0;
+  return metrics;
+}

@@ -1,0 +1,192 @@
+import { TelemetryError, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
+import type { Knex } from 'knex';
+import type { TelemetryEvents } from '../events.js';
+import type { Logger } from '../logger.js';
+import { toChartPoint } from '../rollup/rollup.js';
+import { isRetryable, isUnavailable } from '../store/dialect.js';
+import type { Store } from '../store/index.js';
+import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
+import { applyUpdate, type JobState } from './apply.js';
+import { finishJob } from './end-job.js';
+
+export interface IngestResult {
+  applied: boolean;
+  job_id: string;
+}
+
+export interface PipelineOptions {
+  snapshotIntervalMs: number;
+  maxChartPoints: number;
+  /** Most updates one transaction commits. */
+  maxBatchSize: number;
+  now: () => number;
+}
+
+interface Pending {
+  update: NormalizedUpdate;
+  resolve(result: IngestResult): void;
+  reject(error: TelemetryError): void;
+}
+
+interface BatchEffects {
+  results: (IngestResult | TelemetryError)[];
+  states: Map<string, JobState>;
+  snapshots: SnapshotRow[];
+  ended: Set<string>;
+}
+
+const MAX_DEADLOCK_RETRIES = 3;
+
+/**
+ * The single ingest path of HTTP and socket telemetry. Updates are validated at once, then queued
+ * and committed in groups: while one transaction runs, the next updates wait and go together into
+ * the next one (no added delay when idle). Each caller is answered only after its update's
+ * transaction committed, and events are emitted only then.
+ */
+export class IngestPipeline {
+  private queue: Pending[] = [];
+  private flushing = false;
+  private closed = false;
+  private drained: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: TelemetryEvents,
+    private readonly logger: Logger,
+    private readonly options: PipelineOptions,
+  ) {}
+
+  /** Validates and ingests one update; throws a TelemetryError (400/404/409/503) on refusal. */
+  submit(jobType: unknown, jobId: unknown, body: unknown): Promise<IngestResult> {
+    if (this.closed) return Promise.reject(new TelemetryError('shutting_down', 'the hub is shutting down; retry shortly', { retryAfterSeconds: 5 }));
+    let update: NormalizedUpdate;
+    try {
+      update = validateUpdate(body, { jobType, jobId, nowMs: this.options.now() });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ update, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Stops taking updates and resolves once every queued update has been committed or refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (!this.flushing && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.drained.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.flushing) return;
+    if (this.queue.length === 0) {
+      for (const done of this.drained.splice(0)) done();
+      return;
+    }
+    this.flushing = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0, this.options.maxBatchSize);
+    try {
+      await this.commitBatch(batch);
+    } finally {
+      this.flushing = false;
+      this.schedule();
+    }
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const effects = await this.store.knex.transaction((trx) => this.applyBatch(trx, batch));
+        this.settle(batch, effects);
+        return;
+      } catch (error) {
+        if (isRetryable(error) && attempt < MAX_DEADLOCK_RETRIES) continue;
+        if (isUnavailable(error)) {
+          this.logger.warn({ err: errorText(error), updates: batch.length }, 'database unavailable: telemetry refused with 503');
+          const refusal = new TelemetryError('database_unavailable', 'the telemetry database is unavailable; retry shortly', { retryAfterSeconds: 5, cause: error });
+          for (const p of batch) p.reject(refusal);
+          return;
+        }
+        if (batch.length > 1) {
+          // One poisoned update must not refuse its neighbours: commit each on its own.
+          for (const p of batch) await this.commitBatch([p]);
+          return;
+        }
+        this.logger.error({ err: errorText(error), job_id: batch[0]?.update.job_id }, 'telemetry update failed');
+        for (const p of batch) p.reject(new TelemetryError('internal_error', 'the update could not be stored', { cause: error }));
+        return;
+      }
+    }
+  }
+
+  private async applyBatch(trx: Knex.Transaction, batch: Pending[]): Promise<BatchEffects> {
+    const nowMs = this.options.now();
+    const ids = [...new Set(batch.map((p) => p.update.job_id))];
+    const jobs = await this.store.jobs.lockJobs(trx, ids);
+    const disks = await this.store.jobs.disksOf(trx, [...jobs.keys()]);
+    const states = new Map<string, JobState>();
+    for (const [id, job] of jobs) states.set(id, { job, disks: new Map((disks.get(id) ?? []).map((d) => [d.disk_index, d])) });
+
+    const effects: BatchEffects = { results: [], states: new Map(), snapshots: [], ended: new Set() };
+    for (const { update } of batch) {
+      const state = states.get(update.job_id);
+      if (!state || state.job.job_type !== update.job_type) {
+        effects.results.push(new TelemetryError('job_not_found', `no ${update.job_type} job with id ${update.job_id}; register it with POST /backups first`, { field: 'job_id' }));
+        continue;
+      }
+      try {
+        const outcome = applyUpdate(state, update, nowMs, this.options.snapshotIntervalMs);
+        effects.states.set(update.job_id, state);
+        if (outcome.applied && outcome.snapshot) effects.snapshots.push(outcome.snapshot);
+        if (outcome.applied && outcome.ended) effects.ended.add(update.job_id);
+        effects.results.push({ applied: outcome.applied, job_id: update.job_id });
+      } catch (error) {
+        effects.results.push(error as TelemetryError);
+      }
+    }
+
+    await this.store.snapshots.insert(trx, effects.snapshots);
+    for (const id of effects.ended) {
+      const state = effects.states.get(id)!;
+      await finishJob(this.store, trx, state.job, [...state.disks.values()], nowMs, this.options.maxChartPoints);
+    }
+    const touched = [...effects.states.values()];
+    await this.store.jobs.saveDisks(trx, touched.flatMap((s) => [...s.disks.values()]));
+    await this.store.jobs.saveJobs(trx, touched.map((s) => s.job));
+    return effects;
+  }
+
+  private settle(batch: Pending[], effects: BatchEffects): void {
+    batch.forEach((p, i) => {
+      const result = effects.results[i]!;
+      if (result instanceof TelemetryError) p.reject(result);
+      else p.resolve(result);
+    });
+    const nowMs = this.options.now();
+    const pointsByJob = new Map<string, SnapshotRow[]>();
+    for (const s of effects.snapshots) {
+      const list = pointsByJob.get(s.job_id);
+      if (list) list.push(s);
+      else pointsByJob.set(s.job_id, [s]);
+    }
+    for (const [id, state] of effects.states) {
+      const job = toBackupJob(state.job, [...state.disks.values()], nowMs);
+      if (effects.ended.has(id)) {
+        this.events.emit('job:ended', { job, performance_metrics: state.job.performance_metrics });
+        continue;
+      }
+      const points = pointsByJob.get(id);
+      if (!points) this.events.emit('job:update', { job });
+      else for (const s of points) this.events.emit('job:update', { job, point: toChartPoint(s, startOf(state.job)) });
+    }
+  }
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

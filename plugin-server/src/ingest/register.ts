@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { TelemetryError, validateRegisterJob, type BackupJob } from '@backup-telemetry/contract';
+import type { Store } from '../store/index.js';
+import { toBackupJob, type DiskRow, type JobRow } from '../store/rows.js';
+
+export interface RegisterResult {
+  job: BackupJob;
+  /** False when a job with the same id, VM and repository already existed (a retried registration). */
+  created: boolean;
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return code === 'ER_DUP_ENTRY' || code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** Registers a job (`POST /backups`): the job row, its disks and its VM, in one transaction. */
+export async function registerJob(store: Store, body: unknown, nowMs: number): Promise<RegisterResult> {
+  const request = validateRegisterJob(body);
+  const id = request.id ?? randomUUID();
+  const jobType = request.job_type ?? 'backup';
+
+  const existing = async (): Promise<RegisterResult> => {
+    const job = await store.jobs.findJob(store.knex, id);
+    if (!job) throw new TelemetryError('internal_error', `job ${id} could not be registered`);
+    if (job.vm_name !== request.vm_name || job.repository_id !== request.repository_id || job.job_type !== jobType) {
+      throw new TelemetryError('job_exists', `a different job with id ${id} already exists`, { field: 'id' });
+    }
+    const disks = (await store.jobs.disksOf(store.knex, [id])).get(id) ?? [];
+    return { job: toBackupJob(job, disks, nowMs, true), created: false };
+  };
+
+  if (request.id !== undefined && (await store.jobs.findJob(store.knex, id))) return existing();
+
+  const job: JobRow = {
+    id,
+    job_type: jobType,
+    vm_name: request.vm_name,
+    vm_context_id: request.vm_context_id ?? null,
+    repository_id: request.repository_id,
+    backup_type: request.backup_type,
+    status: 'pending',
+    repository_path: request.repository_path ?? null,
+    bytes_transferred: 0,
+    total_bytes: (request.disks ?? []).reduce((sum, d) => sum + (d.total_bytes ?? 0), 0),
+    current_phase: null,
+    transfer_speed_bps: 0,
+    eta_seconds: null,
+    progress_percent: 0,
+    last_telemetry_at: null,
+    last_update_at: null,
+    last_snapshot_at: null,
+    stale_warned_at: null,
+    error_message: null,
+    details: null,
+    performance_metrics: null,
+    created_at: nowMs,
+    started_at: nowMs,
+    completed_at: null,
+  };
+  const disks: DiskRow[] = (request.disks ?? []).map((d) => ({
+    backup_job_id: id, disk_index: d.disk_index, bytes_transferred: 0, total_bytes: d.total_bytes ?? 0, status: 'pending', progress_percent: 0,
+  }));
+  try {
+    await store.knex.transaction(async (trx) => {
+      await store.jobs.insertJob(trx, job, disks);
+      await store.machines.upsert(trx, request.vm_name, request.machine, nowMs);
+    });
+  } catch (error) {
+    if (isDuplicateKey(error)) return existing();
+    throw error;
+  }
+  return { job: toBackupJob(job, disks, nowMs, true), created: true };
+}

@@ -1,0 +1,121 @@
+import {
+  JOB_STATUSES, TelemetryError, invalid, type BackupJob, type BackupListResponse, type BackupStats, type JobStatus, type Machine,
+} from '@backup-telemetry/contract';
+import type { Store } from '../store/index.js';
+import { toBackupJob, type JobRow, type MachineRow } from '../store/rows.js';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+type Query = Record<string, unknown>;
+
+function optionalString(query: Query, key: string, maxLength = 255): string | undefined {
+  const value = query[key];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw invalid(key, 'must be given once, as text');
+  if (value.length > maxLength) throw invalid(key, `must be at most ${maxLength} characters`);
+  return value;
+}
+
+function parseLimit(query: Query): number {
+  const raw = optionalString(query, 'limit', 10);
+  if (raw === undefined) return DEFAULT_LIMIT;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT) throw invalid('limit', `must be a whole number from 1 to ${MAX_LIMIT}`);
+  return Number(raw);
+}
+
+function parseStatuses(query: Query): JobStatus[] | undefined {
+  const raw = optionalString(query, 'status', 100);
+  if (raw === undefined) return undefined;
+  const statuses = raw.split(',');
+  for (const s of statuses) if (!(JOB_STATUSES as readonly string[]).includes(s)) throw invalid('status', `must be one or more (comma-separated) of ${JOB_STATUSES.join(', ')}`);
+  return statuses as JobStatus[];
+}
+
+/** `before` is the `next_before` cursor of the previous page, or an ISO date / epoch ms. */
+function parseBefore(query: Query): { created_at: number; id: string | null } | undefined {
+  const raw = optionalString(query, 'before', 120);
+  if (raw === undefined) return undefined;
+  const cursor = /^(\d{1,15})~(.+)$/.exec(raw);
+  if (cursor) return { created_at: Number(cursor[1]), id: cursor[2]! };
+  const ms = /^\d{1,15}$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (Number.isNaN(ms)) throw invalid('before', 'must be a cursor from next_before, an ISO 8601 date or epoch milliseconds');
+  return { created_at: ms, id: null };
+}
+
+async function withDisks(store: Store, rows: JobRow[], nowMs: number, withMetrics = false): Promise<BackupJob[]> {
+  const disks = await store.jobs.disksOf(store.knex, rows.map((r) => r.id));
+  return rows.map((r) => toBackupJob(r, disks.get(r.id) ?? [], nowMs, withMetrics));
+}
+
+export async function listBackups(store: Store, query: Query, nowMs: number): Promise<BackupListResponse> {
+  const limit = parseLimit(query);
+  const rows = await store.jobs.list(store.knex, {
+    vm_name: optionalString(query, 'vm_name'),
+    repository_id: optionalString(query, 'repository_id'),
+    statuses: parseStatuses(query),
+    before: parseBefore(query),
+    limit,
+  });
+  const last = rows[rows.length - 1];
+  return {
+    backups: await withDisks(store, rows, nowMs),
+    next_before: rows.length === limit && last ? `${last.created_at}~${last.id}` : null,
+  };
+}
+
+export async function getBackup(store: Store, id: string, nowMs: number): Promise<BackupJob> {
+  const row = await store.jobs.findJob(store.knex, id);
+  if (!row) throw new TelemetryError('job_not_found', `no job with id ${id}`, { field: 'id' });
+  return (await withDisks(store, [row], nowMs, true))[0]!;
+}
+
+export async function backupStats(store: Store, query: Query): Promise<BackupStats> {
+  const vm_name = optionalString(query, 'vm_name');
+  const repository_id = optionalString(query, 'repository_id');
+  const raw = await store.jobs.stats(store.knex, { vm_name, repository_id });
+  const by_status = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+  for (const { status, count } of raw.byStatus) if (status in by_status) by_status[status as JobStatus] = count;
+  const ended = by_status.completed + by_status.failed + by_status.cancelled;
+  return {
+    vm_name: vm_name ?? null,
+    repository_id: repository_id ?? null,
+    total: Object.values(by_status).reduce((a, b) => a + b, 0),
+    by_status,
+    success_rate_percent: ended > 0 ? Math.round((by_status.completed / ended) * 1000) / 10 : null,
+    avg_size_bytes: raw.avgSize === null ? null : Math.round(raw.avgSize),
+    avg_duration_seconds: raw.avgDurationMs === null ? null : Math.round(raw.avgDurationMs / 1000),
+    last_backup_at: raw.lastCreatedAt === null ? null : new Date(raw.lastCreatedAt).toISOString(),
+  };
+}
+
+function toMachine(row: MachineRow, last: BackupJob | null): Machine {
+  return {
+    vm_name: row.vm_name,
+    cpu_count: row.cpu_count,
+    memory_bytes: row.memory_bytes,
+    os: row.os,
+    disks: row.disks ?? [],
+    updated_at: new Date(row.updated_at).toISOString(),
+    last_job: last,
+  };
+}
+
+async function lastJobsOf(store: Store, vmNames: string[], nowMs: number): Promise<Map<string, BackupJob>> {
+  const rows = await store.jobs.lastJobs(store.knex, vmNames);
+  const jobs = await withDisks(store, [...rows.values()], nowMs);
+  return new Map(jobs.map((j) => [j.vm_name, j]));
+}
+
+export async function listMachines(store: Store, nowMs: number): Promise<{ machines: Machine[] }> {
+  const rows = await store.machines.list(store.knex);
+  const last = await lastJobsOf(store, rows.map((r) => r.vm_name), nowMs);
+  return { machines: rows.map((r) => toMachine(r, last.get(r.vm_name) ?? null)) };
+}
+
+export async function getMachine(store: Store, vmName: string, nowMs: number): Promise<Machine> {
+  const row = await store.machines.find(store.knex, vmName);
+  if (!row) throw new TelemetryError('machine_not_found', `no machine named ${vmName}`, { field: 'vm_name' });
+  const last = await lastJobsOf(store, [vmName], nowMs);
+  return toMachine(row, last.get(vmName) ?? null);
+}

@@ -1,0 +1,56 @@
+import knexFactory, { type Knex } from 'knex';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface ConnectOptions {
+  /** Milliseconds to wait for a pooled connection before failing with 503 (knex's own default is 60 s). */
+  acquireTimeoutMs?: number;
+  poolMax?: number;
+}
+
+/**
+ * Builds a knex instance from `mysql://user:pass@host:port/db` or `sqlite:<path>` (`sqlite::memory:`
+ * for an in-memory database).
+ */
+export function knexFromUrl(url: string, options: ConnectOptions = {}): Knex {
+  const acquireConnectionTimeout = options.acquireTimeoutMs ?? 5000;
+  if (url.startsWith('sqlite:')) {
+    const filename = url.slice('sqlite:'.length) || ':memory:';
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename },
+      useNullAsDefault: true,
+      acquireConnectionTimeout,
+      pool: {
+        min: 1,
+        max: 1,
+        idleTimeoutMillis: filename === ':memory:' ? Number.MAX_SAFE_INTEGER : 30_000,
+        afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('synchronous = NORMAL');
+          conn.pragma('busy_timeout = 5000');
+          done(null, conn);
+        },
+      },
+    });
+  }
+  if (/^mysql2?:\/\//.test(url) || /^mariadb:\/\//.test(url)) {
+    const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+    return knexFactory({
+      client: 'mysql2',
+      connection: {
+        host: u.hostname,
+        port: u.port ? Number(u.port) : 3306,
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: u.pathname.replace(/^\//, ''),
+        supportBigNumbers: true,
+        connectTimeout: acquireConnectionTimeout,
+      },
+      acquireConnectionTimeout,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    });
+  }
+  throw new Error(`DATABASE_URL must start with mysql:// or sqlite: (got ${JSON.stringify(url.replace(/\/\/[^@]*@/, '//***@'))})`);
+}

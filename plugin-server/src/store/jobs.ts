@@ -1,0 +1,140 @@
+import type { Knex } from 'knex';
+import type { JobStatus } from '@backup-telemetry/contract';
+import { forUpdate, writeJson } from './dialect.js';
+import { diskFromDb, jobFromDb, type DiskRow, type JobRow } from './rows.js';
+import type { Tables } from './tables.js';
+
+type Db = Knex | Knex.Transaction;
+
+const JOB_COLUMNS: (keyof JobRow)[] = [
+  'id', 'job_type', 'vm_name', 'vm_context_id', 'repository_id', 'backup_type', 'status', 'repository_path',
+  'bytes_transferred', 'total_bytes', 'current_phase', 'transfer_speed_bps', 'eta_seconds', 'progress_percent',
+  'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'stale_warned_at', 'error_message', 'details',
+  'performance_metrics', 'created_at', 'started_at', 'completed_at',
+];
+/** Columns an ingest may change; identity columns never move. */
+const MUTABLE_JOB_COLUMNS = JOB_COLUMNS.filter((c) => !['id', 'job_type', 'vm_name', 'repository_id', 'backup_type', 'created_at', 'vm_context_id', 'repository_path'].includes(c));
+
+export function jobToDb(job: JobRow): Record<string, unknown> {
+  return { ...job, details: writeJson(job.details), performance_metrics: writeJson(job.performance_metrics) };
+}
+
+export interface ListFilter {
+  vm_name?: string;
+  repository_id?: string;
+  statuses?: JobStatus[];
+  limit: number;
+  /** Keyset cursor: jobs strictly older than (created_at, id). */
+  before?: { created_at: number; id: string | null };
+}
+
+export function jobQueries(tables: Tables) {
+  const { jobs, disks } = tables;
+  return {
+    async insertJob(db: Db, job: JobRow, jobDisks: DiskRow[]): Promise<void> {
+      await db(jobs).insert(jobToDb(job));
+      if (jobDisks.length) await db(disks).insert(jobDisks);
+    },
+
+    async findJob(db: Db, id: string): Promise<JobRow | null> {
+      const raw = await db(jobs).where({ id }).first();
+      return raw ? jobFromDb(raw) : null;
+    },
+
+    /** Reads and (on MySQL) locks jobs in id order, so concurrent batches cannot deadlock on them. */
+    async lockJobs(trx: Knex.Transaction, ids: string[]): Promise<Map<string, JobRow>> {
+      const sorted = [...ids].sort();
+      const rows = await forUpdate(trx, trx(jobs).whereIn('id', sorted).orderBy('id'));
+      return new Map(rows.map((r: Record<string, unknown>) => [String(r.id), jobFromDb(r)]));
+    },
+
+    async disksOf(db: Db, ids: string[]): Promise<Map<string, DiskRow[]>> {
+      const out = new Map<string, DiskRow[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return out;
+      const rows = await db(disks).whereIn('backup_job_id', ids).orderBy('disk_index');
+      for (const raw of rows) {
+        const disk = diskFromDb(raw);
+        out.get(disk.backup_job_id)?.push(disk);
+      }
+      return out;
+    },
+
+    /** Writes the new state of many jobs in one statement. */
+    async saveJobs(trx: Knex.Transaction, rows: JobRow[]): Promise<void> {
+      if (rows.length === 0) return;
+      await trx(jobs).insert(rows.map(jobToDb)).onConflict('id').merge(MUTABLE_JOB_COLUMNS);
+    },
+
+    async saveDisks(trx: Knex.Transaction, rows: DiskRow[]): Promise<void> {
+      if (rows.length === 0) return;
+      await trx(disks).insert(rows).onConflict(['backup_job_id', 'disk_index']).merge(['bytes_transferred', 'total_bytes', 'status', 'progress_percent']);
+    },
+
+    /**
+     * Ends a running job only if it is still running and silent since `silentBefore`: the one
+     * conditional UPDATE that lets several hub instances run the stale detector safely.
+     */
+    async failIfSilent(trx: Knex.Transaction, id: string, silentBefore: number, message: string, nowMs: number): Promise<boolean> {
+      const changed = await trx(jobs)
+        .where({ id })
+        .whereIn('status', ['running', 'pending'])
+        .andWhereRaw('COALESCE(last_telemetry_at, started_at, created_at) < ?', [silentBefore])
+        .update({ status: 'failed', error_message: message, completed_at: nowMs });
+      return changed === 1;
+    },
+
+    async list(db: Db, filter: ListFilter): Promise<JobRow[]> {
+      const q = db(jobs).select('*');
+      if (filter.vm_name !== undefined) q.where('vm_name', filter.vm_name);
+      if (filter.repository_id !== undefined) q.where('repository_id', filter.repository_id);
+      if (filter.statuses?.length) q.whereIn('status', filter.statuses);
+      const before = filter.before;
+      if (before) {
+        if (before.id === null) q.where('created_at', '<', before.created_at);
+        else q.where((w) => w.where('created_at', '<', before.created_at).orWhere((o) => o.where('created_at', before.created_at).andWhere('id', '<', before.id!)));
+      }
+      const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
+      return rows.map(jobFromDb);
+    },
+
+    /** Newest job of each VM in `vmNames`. */
+    async lastJobs(db: Db, vmNames: string[]): Promise<Map<string, JobRow>> {
+      const out = new Map<string, JobRow>();
+      if (vmNames.length === 0) return out;
+      const newest = db(jobs).select('vm_name').max('created_at as created_at').whereIn('vm_name', vmNames).groupBy('vm_name').as('n');
+      const rows = await db(`${jobs} as j`)
+        .join(newest, function joinNewest() { this.on('j.vm_name', '=', 'n.vm_name').andOn('j.created_at', '=', 'n.created_at'); })
+        .select('j.*')
+        .orderBy('j.id', 'desc');
+      for (const raw of rows) {
+        const job = jobFromDb(raw);
+        if (!out.has(job.vm_name)) out.set(job.vm_name, job);
+      }
+      return out;
+    },
+
+    async stats(db: Db, filter: { vm_name?: string; repository_id?: string }) {
+      const scoped = () => {
+        const q = db(jobs);
+        if (filter.vm_name !== undefined) q.where('vm_name', filter.vm_name);
+        if (filter.repository_id !== undefined) q.where('repository_id', filter.repository_id);
+        return q;
+      };
+      const byStatus = await scoped().select('status').count({ n: '*' }).groupBy('status');
+      const completed = await scoped()
+        .where('status', 'completed')
+        .avg({ avg_size: 'bytes_transferred' })
+        .avg({ avg_duration_ms: db.raw('completed_at - COALESCE(started_at, created_at)') })
+        .first();
+      const last = await scoped().max({ last: 'created_at' }).first();
+      return {
+        byStatus: (byStatus as { status: string; n: number | string }[]).map((r) => ({ status: String(r.status), count: Number(r.n) })),
+        avgSize: completed?.avg_size === null || completed?.avg_size === undefined ? null : Number(completed.avg_size),
+        avgDurationMs: completed?.avg_duration_ms === null || completed?.avg_duration_ms === undefined ? null : Number(completed.avg_duration_ms),
+        lastCreatedAt: last?.last === null || last?.last === undefined ? null : Number(last.last),
+      };
+    },
+  };
+}
+
+export type JobQueries = ReturnType<typeof jobQueries>;

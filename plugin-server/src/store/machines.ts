@@ -1,0 +1,48 @@
+import type { Knex } from 'knex';
+import type { MachineInfo } from '@backup-telemetry/contract';
+import { readJson, writeJson } from './dialect.js';
+import type { MachineRow } from './rows.js';
+import type { Tables } from './tables.js';
+
+type Db = Knex | Knex.Transaction;
+
+function machineFromDb(raw: Record<string, unknown>): MachineRow {
+  return {
+    vm_name: String(raw.vm_name),
+    cpu_count: raw.cpu_count === null ? null : Number(raw.cpu_count),
+    memory_bytes: raw.memory_bytes === null ? null : Number(raw.memory_bytes),
+    os: (raw.os as string | null) ?? null,
+    disks: readJson(raw.disks),
+    updated_at: Number(raw.updated_at),
+  };
+}
+
+export function machineQueries(tables: Tables) {
+  const { machines } = tables;
+  return {
+    /** Records a VM; facts given in `info` replace the stored ones, missing facts are kept. */
+    async upsert(db: Db, vmName: string, info: MachineInfo | undefined, nowMs: number): Promise<void> {
+      const row = {
+        vm_name: vmName,
+        cpu_count: info?.cpu_count ?? null,
+        memory_bytes: info?.memory_bytes ?? null,
+        os: info?.os ?? null,
+        disks: writeJson(info?.disks ?? null),
+        updated_at: nowMs,
+      };
+      const merge = ['updated_at', ...(['cpu_count', 'memory_bytes', 'os', 'disks'] as const).filter((k) => info?.[k] !== undefined)];
+      await db(machines).insert(row).onConflict('vm_name').merge(merge);
+    },
+
+    async list(db: Db): Promise<MachineRow[]> {
+      return (await db(machines).select('*').orderBy('vm_name')).map(machineFromDb);
+    },
+
+    async find(db: Db, vmName: string): Promise<MachineRow | null> {
+      const raw = await db(machines).where({ vm_name: vmName }).first();
+      return raw ? machineFromDb(raw) : null;
+    },
+  };
+}
+
+export type MachineQueries = ReturnType<typeof machineQueries>;

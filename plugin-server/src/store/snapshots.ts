@@ -1,0 +1,31 @@
+import type { Knex } from 'knex';
+import { snapshotFromDb, type SnapshotRow } from './rows.js';
+import type { Tables } from './tables.js';
+
+type Db = Knex | Knex.Transaction;
+
+/** Rows per INSERT: keeps statements well under MySQL's packet and SQLite's variable limits. */
+const INSERT_CHUNK = 500;
+
+export function snapshotQueries(tables: Tables) {
+  const { snapshots } = tables;
+  return {
+    async insert(trx: Knex.Transaction, rows: SnapshotRow[]): Promise<void> {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx(snapshots).insert(rows.slice(i, i + INSERT_CHUNK));
+    },
+
+    async ofJob(db: Db, jobId: string): Promise<SnapshotRow[]> {
+      const rows = await db(snapshots)
+        .select('job_id', 'job_type', 'timestamp', 'bytes_transferred', 'total_bytes', 'transfer_speed_bps', 'progress_percent', 'current_phase')
+        .where('job_id', jobId)
+        .orderBy([{ column: 'timestamp' }, { column: 'id' }]);
+      return rows.map(snapshotFromDb);
+    },
+
+    async deleteOfJob(trx: Knex.Transaction, jobId: string): Promise<number> {
+      return trx(snapshots).where('job_id', jobId).delete();
+    },
+  };
+}
+
+export type SnapshotQueries = ReturnType<typeof snapshotQueries>;

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import supertest from 'supertest';
+import { createTelemetryPlugin, defaultLogger, type TelemetryPlugin, type TelemetryPluginOptions } from '../../src/index.js';
+
+export interface Backend {
+  name: 'sqlite' | 'mariadb';
+  /** Why the suite is skipped, or false. */
+  skip: string | false;
+  /** A fresh database URL for one hub (SQLite: a new file; MariaDB: the shared test database). */
+  url(): string;
+}
+
+let warned = false;
+
+/** SQLite always; MariaDB when MYSQL_URL is set (CI sets it), otherwise skipped with a visible reason. */
+export function backends(): Backend[] {
+  const mysql = process.env.MYSQL_URL;
+  if (!mysql && !warned) {
+    warned = true;
+    console.log('# MYSQL_URL is not set: MariaDB suites are skipped');
+  }
+  return [
+    {
+      name: 'sqlite',
+      skip: false,
+      url: () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'bt-test-')), 'telemetry.sqlite')}`,
+    },
+    { name: 'mariadb', skip: mysql ? false : 'MYSQL_URL is not set', url: () => mysql ?? '' },
+  ];
+}
+
+/** A unique table prefix, so test files sharing one MariaDB database never see each other's rows. */
+export function uniquePrefix(): string {
+  return `t${randomBytes(4).toString('hex')}_`;
+}
+
+export interface TestHub {
+  plugin: TelemetryPlugin;
+  app: express.Express;
+  http: ReturnType<typeof supertest>;
+  close(): Promise<void>;
+}
+
+/** Wall-clock time that never repeats a millisecond, so "newest first" is well defined in fast tests. */
+export function monotonicClock(): () => number {
+  let last = 0;
+  return () => (last = Math.max(Date.now(), last + 1));
+}
+
+/** An Express host with the plugin at /api/v1 on a migrated, empty database. */
+export async function startHub(backend: Backend, options: Partial<TelemetryPluginOptions> = {}): Promise<TestHub> {
+  const url = options.databaseUrl ?? backend.url();
+  const plugin = createTelemetryPlugin({
+    now: monotonicClock(),
+    databaseUrl: options.knex ? undefined : url,
+    tablePrefix: uniquePrefix(),
+    snapshotIntervalSeconds: 0,
+    logger: defaultLogger('silent'),
+    ...options,
+  });
+  await plugin.migrate();
+  const app = express();
+  app.use('/api/v1', plugin.router);
+  return {
+    plugin,
+    app,
+    http: supertest(app),
+    async close() {
+      if (!options.knex) await plugin.store.dropAll().catch(() => undefined);
+      await plugin.close();
+      if (url.startsWith('sqlite:') && !url.includes(':memory:')) rmSync(join(url.slice(7), '..'), { recursive: true, force: true });
+    },
+  };
+}
