@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatDuration, TelemetryError, validateRegisterJob, validateUpdate } from '../src/index.js';
+
+const route = { jobId: 'job-1', jobType: 'backup' };
+
+function fieldOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof TelemetryError);
+    assert.equal(error.status, 400);
+    return error.field;
+  }
+  assert.fail('expected a TelemetryError');
+}
+
+describe('validateUpdate', () => {
+  it('returns only known fields, with the timestamp in epoch ms', () => {
+    const now = Date.parse('2026-10-10T14:30:00Z');
+    const u = validateUpdate({ status: 'running', bytes_transferred: 5, timestamp: '2026-10-10T14:28:00Z', extra: 'ignored' }, { ...route, nowMs: now });
+    assert.deepEqual(u, { job_id: 'job-1', job_type: 'backup', status: 'running', bytes_transferred: 5, timestamp_ms: now - 120_000 });
+  });
+
+  it('accepts an empty update as a heartbeat', () => {
+    assert.deepEqual(validateUpdate({}, route), { job_id: 'job-1', job_type: 'backup' });
+  });
+
+  it('names the field of each bad value', () => {
+    assert.equal(fieldOf(() => validateUpdate({ eta_seconds: Infinity }, route)), 'eta_seconds');
+    assert.equal(fieldOf(() => validateUpdate({ transfer_speed_bps: NaN }, route)), 'transfer_speed_bps');
+    assert.equal(fieldOf(() => validateUpdate({ current_phase: 'x'.repeat(65) }, route)), 'current_phase');
+    assert.equal(fieldOf(() => validateUpdate({ disks: Array.from({ length: 65 }, (_, i) => ({ disk_index: i })) }, route)), 'disks');
+    assert.equal(fieldOf(() => validateUpdate({ details: { 'bad key': 1 } }, route)), 'details.bad key');
+    assert.equal(fieldOf(() => validateUpdate({}, { jobId: 'a/b', jobType: 'backup' })), 'job_id');
+    assert.equal(fieldOf(() => validateUpdate('text', route)), 'body');
+    assert.equal(fieldOf(() => validateUpdate({ timestamp: '2026-02-30T10:00:00Z' }, { ...route, nowMs: Date.parse('2026-03-01T00:00:00Z') })), 'timestamp');
+  });
+
+  it('never copies __proto__ or constructor keys into the result', () => {
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}, "status": "running"}');
+    const u = validateUpdate(hostile, route) as unknown as Record<string, unknown>;
+    assert.equal(u.polluted, undefined);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(fieldOf(() => validateUpdate(JSON.parse('{"details": {"__proto__": 1}}'), route)), 'details.__proto__');
+  });
+});
+
+describe('validateRegisterJob', () => {
+  it('requires vm_name, repository_id and backup_type', () => {
+    assert.equal(fieldOf(() => validateRegisterJob({ repository_id: 'r', backup_type: 'full' })), 'vm_name');
+    assert.equal(fieldOf(() => validateRegisterJob({ vm_name: 'v', backup_type: 'full' })), 'repository_id');
+    assert.equal(fieldOf(() => validateRegisterJob({ vm_name: 'v', repository_id: 'r' })), 'backup_type');
+  });
+});
+
+describe('formatDuration', () => {
+  it('writes the stall message style', () => {
+    assert.equal(formatDuration(312), '5m12s');
+    assert.equal(formatDuration(3725), '1h2m5s');
+    assert.equal(formatDuration(42), '42s');
+  });
+});
