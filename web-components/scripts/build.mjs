@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Build: type-check and emit dist/ with declarations (tsc), bundle every element into one ESM file
+// that runs without a bundler (esbuild), then generate the custom-elements manifest.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const pkg = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: pkg, stdio: 'inherit' });
+
+rmSync(`${pkg}/dist`, { recursive: true, force: true });
+run(bin('tsc'), ['-p', 'tsconfig.json']);
+
+await build({
+  entryPoints: [`${pkg}/src/index.ts`],
+  outfile: `${pkg}/dist/bt-elements.bundle.js`,
+  bundle: true,
+  format: 'esm',
+  minify: true,
+  target: 'es2021',
+  tsconfig: `${pkg}/tsconfig.json`,
+  define: { 'process.env.NODE_ENV': '"production"' },
+  legalComments: 'eof',
+  metafile: false,
+  logLevel: 'warning',
+});
+
+run(bin('cem'), ['analyze', '--litelement', '--globs', 'src/**/*.ts', '--exclude', 'src/**/*.styles.ts', '--outdir', '.']);
+console.log('web-components: dist/ and custom-elements.json written');

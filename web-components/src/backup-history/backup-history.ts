@@ -1,0 +1,96 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { BackupJob } from '@backup-telemetry/contract';
+import { capitalize, formatDateTime, formatPercent } from '../shared/format.js';
+import { jobDuration, jobSize } from '../shared/job-text.js';
+import { TelemetryController } from '../shared/telemetry-controller.js';
+import { backupHistoryStyles } from './backup-history.styles.js';
+
+/** Detail of the `job-select` event. */
+export interface JobSelectDetail {
+  job: BackupJob;
+}
+
+/**
+ * Table of a VM's backups, newest first: date, type, size, duration, status. A failed job's error
+ * message is shown in full under its row.
+ *
+ * @tag bt-backup-history
+ * @fires job-select - A row was chosen (click, Enter or Space); `detail: { job }`.
+ * @csspart table - The table.
+ * @csspart row - Each job row.
+ * @csspart error - The error message of a failed job.
+ * @csspart state - The loading / empty / error message.
+ * @cssprop --bt-selection-background - Selected row (falls back to `--vscode-list-activeSelectionBackground`).
+ * @cssprop --bt-error-background - Background of error messages.
+ */
+@customElement('bt-backup-history')
+export class BtBackupHistory extends LitElement {
+  static override styles = backupHistoryStyles;
+
+  /** Jobs to list, newest first. */
+  @property({ attribute: false }) backups: BackupJob[] | null = null;
+  /** The highlighted job. */
+  @property({ attribute: 'selected-id' }) selectedId: string | null = null;
+  /** Load this VM's backups from the hub (optional; otherwise pass `backups`). */
+  @property({ attribute: 'vm-name' }) vmName: string | null = null;
+  @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
+  @property({ attribute: 'api-base' }) apiBase = '/api/v1';
+  @property({ reflect: true }) theme?: 'dark' | 'light';
+
+  private readonly telemetry = new TelemetryController(this);
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    this.telemetry.apiBase = this.apiBase;
+    if ((changed.has('vmName') || changed.has('repositoryId')) && this.vmName && !this.backups) {
+      void this.telemetry.loadVm(this.vmName, this.repositoryId);
+    }
+  }
+
+  private select(job: BackupJob): void {
+    this.selectedId = job.backup_id;
+    this.dispatchEvent(new CustomEvent<JobSelectDetail>('job-select', { detail: { job }, bubbles: true, composed: true }));
+  }
+
+  protected override render() {
+    const jobs = this.backups ?? this.telemetry.backups;
+    if (!this.backups && this.telemetry.status === 'loading') return html`<div class="state" part="state" role="status">Loading backups…</div>`;
+    if (!this.backups && this.telemetry.status === 'error') {
+      return html`<div class="state error" part="state" role="alert">Could not load backups: ${this.telemetry.error}</div>`;
+    }
+    if (jobs.length === 0) return html`<div class="state" part="state" role="status">No backups recorded for this machine yet</div>`;
+    return html`<table part="table" aria-label="Backup history">
+      <thead>
+        <tr><th scope="col">Date</th><th scope="col">Type</th><th scope="col" class="num">Size</th><th scope="col" class="num">Duration</th><th scope="col">Status</th></tr>
+      </thead>
+      <tbody>
+        ${jobs.map((job) => this.row(job))}
+      </tbody>
+    </table>`;
+  }
+
+  private row(job: BackupJob) {
+    const selected = job.backup_id === this.selectedId;
+    const status = job.status === 'running' ? `Running ${formatPercent(job.progress_percent)}` : capitalize(job.status);
+    return html`
+      <tr class="job" part="row" data-job-id=${job.backup_id} aria-selected=${selected ? 'true' : 'false'} @click=${() => this.select(job)}>
+        <td><button class="pick" title="Show this backup's performance" @click=${(e: Event) => { e.stopPropagation(); this.select(job); }}>${formatDateTime(job.started_at ?? job.created_at)}</button></td>
+        <td>${capitalize(job.type)}</td>
+        <td class="num">${jobSize(job)}</td>
+        <td class="num ${job.started_at ? '' : 'muted'}">${jobDuration(job)}</td>
+        <td><span class="status ${job.status}"><span class="dot"></span>${status}</span></td>
+      </tr>
+      ${job.status === 'failed' && job.error_message
+        ? html`<tr class="error-row" ?data-selected=${selected} @click=${() => this.select(job)}>
+            <td colspan="5"><div class="error-message" part="error" role="note"><strong>Error:</strong><span>${job.error_message}</span></div></td>
+          </tr>`
+        : nothing}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'bt-backup-history': BtBackupHistory;
+  }
+}

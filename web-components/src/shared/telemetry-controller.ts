@@ -1,0 +1,346 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { io, type Socket } from 'socket.io-client';
+import {
+  CLIENT_EVENTS,
+  SERVER_EVENTS,
+  TELEMETRY_NAMESPACE,
+  type Ack,
+  type BackupJob,
+  type BackupListResponse,
+  type BackupStats,
+  type ChartPoint,
+  type HistoryResponse,
+  type JobEndedEvent,
+  type JobStaleEvent,
+  type JobUpdateEvent,
+  type Machine,
+  type PerformanceMetrics,
+  type PhaseSpan,
+  type SubscribeAck,
+  type SubscribeRequest,
+} from '@backup-telemetry/contract';
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+/** Chart data of one job, from REST history, a subscribe ack, or live pushes. */
+export interface JobChart {
+  status: LoadStatus;
+  /** Where the points came from; `none` means the hub has no performance data (legacy job). */
+  source: 'rolled_up' | 'live_snapshots' | 'none';
+  points: ChartPoint[];
+  /** Spans from the rollup; null while live (derived from points instead). */
+  phases: PhaseSpan[] | null;
+  metrics: PerformanceMetrics | null;
+  error?: string;
+}
+
+export interface TelemetryListener {
+  /** A live point was appended to a loaded chart. */
+  onPoint?(jobId: string, point: ChartPoint): void;
+  /** A chart was replaced (loaded, or rolled up when its job ended). */
+  onChart?(jobId: string, chart: JobChart): void;
+}
+
+export type TelemetryHost = ReactiveControllerHost & HTMLElement;
+
+/** Resolves `socket-url` to the telemetry namespace: `http://hub:3000` → `http://hub:3000/telemetry`. */
+export function namespaceUrl(socketUrl: string): string {
+  const trimmed = socketUrl.replace(/\/+$/, '');
+  return trimmed.endsWith(TELEMETRY_NAMESPACE) ? trimmed : trimmed + TELEMETRY_NAMESPACE;
+}
+
+const subscriptionKey = (req: SubscribeRequest) => ('job_id' in req ? `job:${req.job_id}` : `vm:${req.vm_name}`);
+
+/**
+ * Data for the elements: REST loads from the hub's API, and live pushes from its Socket.IO namespace.
+ * State lives here and the host re-renders on every change. Subscriptions are dropped when the host
+ * leaves the page and renewed when it returns (and after a socket reconnect).
+ */
+export class TelemetryController implements ReactiveController {
+  apiBase = '/api/v1';
+  /** Hub URL to open a socket to; ignored when `socket` is set. */
+  socketUrl: string | null = null;
+  /** An existing socket.io-client Socket connected to the `/telemetry` namespace. */
+  socket: Socket | null = null;
+
+  machine: Machine | null = null;
+  backups: BackupJob[] = [];
+  stats: BackupStats | null = null;
+  /** A single job (loaded with `loadJob`). */
+  job: BackupJob | null = null;
+  status: LoadStatus = 'idle';
+  error: string | null = null;
+  readonly charts = new Map<string, JobChart>();
+  /** `job:stale` messages by job id. */
+  readonly staleMessages = new Map<string, string>();
+
+  private abort = new AbortController();
+  private readonly wanted = new Map<string, SubscribeRequest>();
+  private live: Socket | null = null;
+  private ownsSocket = false;
+  private vmFilter: { vm_name: string; repository_id?: string } | null = null;
+  private readonly handlers: [string, (payload: never) => void][] = [
+    [SERVER_EVENTS.update, (p: JobUpdateEvent) => this.receive(SERVER_EVENTS.update, p)],
+    [SERVER_EVENTS.completed, (p: JobEndedEvent) => this.receive(SERVER_EVENTS.completed, p)],
+    [SERVER_EVENTS.failed, (p: JobEndedEvent) => this.receive(SERVER_EVENTS.failed, p)],
+    [SERVER_EVENTS.cancelled, (p: JobEndedEvent) => this.receive(SERVER_EVENTS.cancelled, p)],
+    [SERVER_EVENTS.stale, (p: JobStaleEvent) => this.receive(SERVER_EVENTS.stale, p)],
+    ['connect', () => this.resubscribe()],
+  ];
+
+  constructor(
+    private readonly host: TelemetryHost,
+    private readonly listener: TelemetryListener = {},
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    if (this.wanted.size > 0) this.attachSocket();
+  }
+
+  hostDisconnected(): void {
+    this.abort.abort();
+    this.detachSocket();
+  }
+
+  /** True while a socket is attached (for tests and hosts that show a "live" badge). */
+  get isLive(): boolean {
+    return this.live?.connected ?? false;
+  }
+
+  // ---- REST ----------------------------------------------------------------------------------
+
+  private async getJson<T>(path: string): Promise<T> {
+    const res = await fetch(this.apiBase.replace(/\/+$/, '') + path, {
+      headers: { accept: 'application/json' },
+      signal: this.abort.signal,
+    });
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+      throw Object.assign(new Error(body?.error?.message ?? `The hub answered HTTP ${res.status}`), { status: res.status });
+    }
+    return (await res.json()) as T;
+  }
+
+  private query(params: Record<string, string | number | undefined | null>): string {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+    const s = q.toString();
+    return s ? `?${s}` : '';
+  }
+
+  /** Loads a VM's machine facts, backups (newest first) and stats. */
+  async loadVm(vmName: string, repositoryId?: string | null, limit = 100): Promise<void> {
+    this.vmFilter = { vm_name: vmName, repository_id: repositoryId ?? undefined };
+    this.status = 'loading';
+    this.error = null;
+    this.host.requestUpdate();
+    const filter = this.query({ vm_name: vmName, repository_id: repositoryId });
+    try {
+      const [machine, list, stats] = await Promise.all([
+        this.getJson<Machine>(`/machines/${encodeURIComponent(vmName)}`).catch((e: { status?: number }) => {
+          if (e.status === 404) return null; // a VM whose client never sent machine facts
+          throw e;
+        }),
+        this.getJson<BackupListResponse>(`/backups${this.query({ vm_name: vmName, repository_id: repositoryId, limit })}`),
+        this.getJson<BackupStats>(`/backups/stats${filter}`),
+      ]);
+      this.machine = machine;
+      this.backups = list.backups;
+      this.stats = stats;
+      this.status = 'ready';
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      this.status = 'error';
+      this.error = (e as Error).message;
+    }
+    this.host.requestUpdate();
+  }
+
+  private async refreshStats(): Promise<void> {
+    if (!this.vmFilter) return;
+    try {
+      this.stats = await this.getJson<BackupStats>(`/backups/stats${this.query(this.vmFilter)}`);
+      this.host.requestUpdate();
+    } catch {
+      /* keep the previous stats; the next end event retries */
+    }
+  }
+
+  /** Loads one job (for `<bt-job-progress job-id>`). */
+  async loadJob(jobId: string): Promise<void> {
+    this.status = 'loading';
+    this.host.requestUpdate();
+    try {
+      this.job = await this.getJson<BackupJob>(`/backups/${encodeURIComponent(jobId)}`);
+      this.status = 'ready';
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      this.status = 'error';
+      this.error = (e as Error).message;
+    }
+    this.host.requestUpdate();
+  }
+
+  /** Loads a job's chart from `/telemetry/history/:id` unless it is loaded or loading. */
+  async loadChart(jobId: string): Promise<void> {
+    const existing = this.charts.get(jobId);
+    if (existing && existing.status !== 'error') return;
+    this.setChart(jobId, { status: 'loading', source: 'none', points: [], phases: null, metrics: null });
+    try {
+      const history = await this.getJson<HistoryResponse>(`/telemetry/history/${encodeURIComponent(jobId)}`);
+      const pushed = this.charts.get(jobId)?.points ?? [];
+      if (history.data_source === 'rolled_up') {
+        this.setChart(jobId, fromMetrics(history.performance_metrics));
+      } else if (history.data_source === 'live_snapshots') {
+        this.setChart(jobId, { status: 'ready', source: 'live_snapshots', points: mergePoints(history.chart_data, pushed), phases: null, metrics: null });
+      } else {
+        this.setChart(jobId, { status: 'ready', source: pushed.length ? 'live_snapshots' : 'none', points: pushed, phases: null, metrics: null });
+      }
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      this.setChart(jobId, { status: 'error', source: 'none', points: [], phases: null, metrics: null, error: (e as Error).message });
+    }
+  }
+
+  /** Sets a job's chart directly (from data a host already has, e.g. `performance_metrics`). */
+  setChart(jobId: string, chart: JobChart): void {
+    this.charts.set(jobId, chart);
+    if (chart.status === 'ready') this.listener.onChart?.(jobId, chart);
+    this.host.requestUpdate();
+  }
+
+  // ---- Socket --------------------------------------------------------------------------------
+
+  /** Receives pushes for every job of a VM. No-op without `socket` or `socketUrl`. */
+  watchVm(vmName: string): void {
+    this.want({ vm_name: vmName });
+  }
+
+  /** Receives a job's pushes; the subscribe ack's chart data seeds its chart. */
+  watchJob(jobId: string): void {
+    this.want({ job_id: jobId });
+  }
+
+  unwatch(req: SubscribeRequest): void {
+    const key = subscriptionKey(req);
+    if (!this.wanted.delete(key)) return;
+    if (this.live?.connected) this.live.emit(CLIENT_EVENTS.unsubscribe, req);
+  }
+
+  /** Forgets every subscription (call before watching something else). */
+  unwatchAll(): void {
+    for (const req of [...this.wanted.values()]) this.unwatch(req);
+  }
+
+  private want(req: SubscribeRequest): void {
+    const key = subscriptionKey(req);
+    if (this.wanted.has(key)) return;
+    this.wanted.set(key, req);
+    if (!this.host.isConnected) return;
+    if (!this.live) this.attachSocket();
+    else if (this.live.connected) this.subscribe(req);
+  }
+
+  private attachSocket(): void {
+    if (this.live) return;
+    if (this.socket) {
+      this.live = this.socket;
+      this.ownsSocket = false;
+    } else if (this.socketUrl) {
+      this.live = io(namespaceUrl(this.socketUrl), { transports: ['websocket', 'polling'] });
+      this.ownsSocket = true;
+    } else {
+      return;
+    }
+    for (const [event, handler] of this.handlers) this.live.on(event, handler as (...args: unknown[]) => void);
+    if (this.live.connected) this.resubscribe();
+  }
+
+  private detachSocket(): void {
+    const socket = this.live;
+    if (!socket) return;
+    if (socket.connected) for (const req of this.wanted.values()) socket.emit(CLIENT_EVENTS.unsubscribe, req);
+    for (const [event, handler] of this.handlers) socket.off(event, handler as (...args: unknown[]) => void);
+    if (this.ownsSocket) socket.disconnect();
+    this.live = null;
+  }
+
+  private resubscribe(): void {
+    for (const req of this.wanted.values()) this.subscribe(req);
+  }
+
+  private subscribe(req: SubscribeRequest): void {
+    this.live?.emit(CLIENT_EVENTS.subscribe, req, (ack: Ack<SubscribeAck>) => {
+      if (!ack?.ok) return;
+      if (ack.job) this.upsertJob(ack.job);
+      if ('job_id' in req && ack.chart_data) {
+        const current = this.charts.get(req.job_id);
+        if (current?.source !== 'rolled_up') {
+          const points = mergePoints(ack.chart_data, current?.points ?? []);
+          this.setChart(req.job_id, { status: 'ready', source: 'live_snapshots', points, phases: null, metrics: null });
+        }
+      }
+      this.host.requestUpdate();
+    });
+  }
+
+  /**
+   * Applies one server push. The socket handlers call it; a host with its own socket layer may call
+   * it with the same event names and payloads.
+   */
+  receive(event: string, payload: JobUpdateEvent | JobEndedEvent | JobStaleEvent): void {
+    const { job } = payload;
+    if (!job?.backup_id) return;
+    if (event === SERVER_EVENTS.update) {
+      this.upsertJob(job);
+      const point = (payload as JobUpdateEvent).point;
+      const chart = this.charts.get(job.backup_id);
+      if (point && chart && chart.status === 'ready' && chart.source !== 'rolled_up') {
+        const last = chart.points[chart.points.length - 1];
+        if (!last || point.t > last.t) {
+          chart.points.push(point);
+          chart.source = 'live_snapshots';
+          this.listener.onPoint?.(job.backup_id, point);
+        }
+      }
+    } else if (event === SERVER_EVENTS.stale) {
+      this.upsertJob(job);
+      this.staleMessages.set(job.backup_id, (payload as JobStaleEvent).message);
+    } else if (event === SERVER_EVENTS.completed || event === SERVER_EVENTS.failed || event === SERVER_EVENTS.cancelled) {
+      const metrics = (payload as JobEndedEvent).performance_metrics ?? job.performance_metrics ?? null;
+      this.upsertJob({ ...job, performance_metrics: metrics });
+      if (metrics && this.charts.has(job.backup_id)) this.setChart(job.backup_id, fromMetrics(metrics));
+      void this.refreshStats();
+    } else {
+      return;
+    }
+    this.host.requestUpdate();
+  }
+
+  private upsertJob(job: BackupJob): void {
+    if (this.job?.backup_id === job.backup_id) this.job = { ...this.job, ...job };
+    const i = this.backups.findIndex((b) => b.backup_id === job.backup_id);
+    if (i >= 0) {
+      this.backups = this.backups.map((b, k) => (k === i ? { ...b, ...job } : b));
+    } else if (
+      this.vmFilter &&
+      job.vm_name === this.vmFilter.vm_name &&
+      (!this.vmFilter.repository_id || job.repository_id === this.vmFilter.repository_id)
+    ) {
+      this.backups = [job, ...this.backups];
+    }
+  }
+}
+
+export function fromMetrics(metrics: PerformanceMetrics): JobChart {
+  return { status: 'ready', source: 'rolled_up', points: [...metrics.chart_data], phases: metrics.phases, metrics };
+}
+
+/** `base` followed by the points of `extra` that come after it. */
+function mergePoints(base: readonly ChartPoint[], extra: readonly ChartPoint[]): ChartPoint[] {
+  const lastT = base.length ? base[base.length - 1].t : -Infinity;
+  return [...base, ...extra.filter((p) => p.t > lastT)];
+}

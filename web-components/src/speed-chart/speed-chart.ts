@@ -1,0 +1,295 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { ChartPoint, PhaseSpan } from '@backup-telemetry/contract';
+import type { Socket } from 'socket.io-client';
+import { ChartController, axisStyle, tooltipStyle } from '../shared/chart-controller.js';
+import { download, phaseAt, phasesFromPoints, pointsToCsv } from '../shared/chart-data.js';
+import { escapeHtml, formatClock } from '../shared/format.js';
+import { TelemetryController } from '../shared/telemetry-controller.js';
+import type { ChartTheme } from '../shared/theme.js';
+import { readChartTheme } from '../shared/theme.js';
+import { speedChartStyles } from './speed-chart.styles.js';
+
+/**
+ * Transfer speed of one backup over time: MiB/s against elapsed mm:ss, phases shaded and labelled,
+ * progress percent on a second axis. Wheel/drag to zoom and pan; PNG and CSV export.
+ *
+ * Give it data (`points`, optionally `phases`) or a `job-id` to load from the hub and follow live.
+ *
+ * @tag bt-speed-chart
+ * @csspart toolbar - The row with the live badge and the export buttons.
+ * @csspart chart - The chart canvas area.
+ * @csspart state - The loading / empty / error message.
+ * @cssprop --bt-chart-speed - Speed line colour (falls back to `--vscode-charts-blue`).
+ * @cssprop --bt-chart-progress - Progress line colour (falls back to `--vscode-charts-green`).
+ * @cssprop --bt-chart-phase - Shading of alternate phases.
+ * @cssprop --bt-chart-grid - Grid line colour (falls back to `--vscode-charts-lines`).
+ */
+@customElement('bt-speed-chart')
+export class BtSpeedChart extends LitElement {
+  static override styles = speedChartStyles;
+
+  /** Chart points (seconds since start, MiB/s, percent). Not mutated; use `appendPoint` for live data. */
+  @property({ attribute: false }) points: ChartPoint[] = [];
+  /** Phase spans (from `performance_metrics.phases`); derived from the points' `phase` when null. */
+  @property({ attribute: false }) phases: PhaseSpan[] | null = null;
+  /** Shows a loading message instead of the chart. */
+  @property({ type: Boolean }) loading = false;
+  /** Shows this error instead of the chart. */
+  @property() error: string | null = null;
+  /** Text shown when there are no points. */
+  @property({ attribute: 'empty-text' }) emptyText = 'No performance data for this backup';
+  /** Marks the chart as following a running job. */
+  @property({ type: Boolean }) live = false;
+  /** Base name of exported files. */
+  @property() filename = 'backup-speed';
+  /** Built-in theme when no `--bt-*`/`--vscode-*` tokens are set: `dark`, `light`, or unset (OS setting). */
+  @property({ reflect: true }) theme?: 'dark' | 'light';
+  /** Load this job's chart from the hub and follow it live (optional; otherwise pass `points`). */
+  @property({ attribute: 'job-id' }) jobId: string | null = null;
+  /** Base of the hub's REST API. */
+  @property({ attribute: 'api-base' }) apiBase = '/api/v1';
+  /** Hub URL for live updates (the `/telemetry` namespace is appended). */
+  @property({ attribute: 'socket-url' }) socketUrl: string | null = null;
+  /** An existing socket.io-client Socket on the hub's `/telemetry` namespace. */
+  @property({ attribute: false }) socket: Socket | null = null;
+
+  @state() private data: ChartPoint[] = [];
+  @state() private spans: PhaseSpan[] = [];
+  private derivedPhases = true;
+  private speed: [number, number][] = [];
+  private progress: [number, number][] = [];
+
+  private readonly charts = new ChartController(this, (theme) => this.option(theme));
+  private readonly telemetry = new TelemetryController(this, {
+    onPoint: (jobId, point) => jobId === this.jobId && this.appendPoint(point),
+    onChart: (jobId, chart) => {
+      if (jobId !== this.jobId) return;
+      this.points = chart.points;
+      this.phases = chart.phases;
+      this.live = chart.source === 'live_snapshots';
+    },
+  });
+
+  /** The ECharts instance while a chart is shown (for benchmarks and advanced hosts). */
+  get chart() {
+    return this.charts.chart;
+  }
+
+  /** The points currently drawn, including live ones. */
+  get currentPoints(): readonly ChartPoint[] {
+    return this.data;
+  }
+
+  /**
+   * Appends one live point and redraws at once (synchronously: time it with
+   * `el.appendPoint(p); el.chart.getZr().flush()`). Points not after the last one are ignored.
+   * @returns whether the point was appended.
+   */
+  appendPoint(point: ChartPoint): boolean {
+    const last = this.data[this.data.length - 1];
+    if (last && point.t <= last.t) return false;
+    this.data.push(point);
+    this.speed.push([point.t, point.s]);
+    this.progress.push([point.t, point.p]);
+    let phasesChanged = false;
+    if (this.derivedPhases) {
+      const span = this.spans[this.spans.length - 1];
+      if (point.phase !== undefined && point.phase !== span?.phase) {
+        this.spans.push({ phase: point.phase, start_t: point.t, end_t: point.t });
+      } else if (span) {
+        span.end_t = point.t;
+      }
+      phasesChanged = true;
+    }
+    if (this.data.length === 1 || !this.charts.chart) {
+      this.requestUpdate('data');
+      return true;
+    }
+    const theme = readChartTheme(this);
+    this.charts.patch({
+      series: [
+        { id: 'speed', data: this.speed, ...(phasesChanged ? { markArea: this.markArea(theme) } : {}) },
+        { id: 'progress', data: this.progress },
+      ],
+    });
+    return true;
+  }
+
+  /** The drawn data as CSV (t_seconds, speed_mibps, progress_percent, phase). */
+  toCsv(): string {
+    return pointsToCsv(this.data, this.spans);
+  }
+
+  exportCsv(): void {
+    download(`${this.filename}.csv`, this.toCsv(), 'text/csv');
+  }
+
+  exportPng(): void {
+    const chart = this.charts.chart;
+    if (!chart) return;
+    const url = chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: readChartTheme(this).bg });
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${this.filename}.png`;
+    a.click();
+  }
+
+  /** Zooms back out to the whole job. */
+  resetZoom(): void {
+    this.charts.chart?.dispatchAction({ type: 'dataZoom', start: 0, end: 100 });
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    this.telemetry.apiBase = this.apiBase;
+    this.telemetry.socketUrl = this.socketUrl;
+    this.telemetry.socket = this.socket;
+    if (changed.has('points') || changed.has('phases')) {
+      this.data = [...(this.points ?? [])];
+      this.derivedPhases = !this.phases;
+      this.spans = this.phases ? [...this.phases] : phasesFromPoints(this.data);
+      this.speed = this.data.map((p) => [p.t, p.s]);
+      this.progress = this.data.map((p) => [p.t, p.p]);
+    }
+    if (changed.has('jobId') && this.jobId) {
+      this.telemetry.unwatchAll();
+      void this.telemetry.loadChart(this.jobId);
+      this.telemetry.watchJob(this.jobId);
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const container = this.renderRoot.querySelector<HTMLElement>('.chart');
+    const had = this.charts.chart;
+    this.charts.attach(container);
+    if (had && this.charts.chart === had && ['data', 'spans', 'points', 'phases', 'theme'].some((k) => changed.has(k as keyof BtSpeedChart))) this.charts.render();
+  }
+
+  private get ownState() {
+    const chart = this.jobId ? this.telemetry.charts.get(this.jobId) : undefined;
+    return {
+      loading: this.loading || chart?.status === 'loading',
+      error: this.error ?? (chart?.status === 'error' ? chart.error ?? 'Could not load the chart' : null),
+    };
+  }
+
+  protected override render() {
+    const { loading, error } = this.ownState;
+    if (loading) return html`<div class="state" part="state" role="status">Loading performance data…</div>`;
+    if (error) return html`<div class="state error" part="state" role="alert">Could not load the chart: ${error}</div>`;
+    if (this.data.length === 0) {
+      return html`<div class="state" part="state" role="status">
+        <span>${this.emptyText}</span>
+        <small>Jobs recorded before performance tracking, or that sent no telemetry, have no speed chart.</small>
+      </div>`;
+    }
+    return html`
+      <div class="toolbar" part="toolbar">
+        ${this.live ? html`<span class="live">● Live</span>` : nothing}
+        <button class="bt-button secondary" @click=${this.resetZoom} title="Show the whole job">Reset zoom</button>
+        <button class="bt-button secondary" @click=${this.exportPng}>Export PNG</button>
+        <button class="bt-button secondary" @click=${this.exportCsv}>Export CSV</button>
+      </div>
+      <div class="chart" part="chart" role="img" aria-label="Transfer speed in MiB/s and progress over elapsed time"></div>
+    `;
+  }
+
+  private markArea(theme: ChartTheme) {
+    const spans = this.spans;
+    return {
+      silent: true,
+      label: { color: theme.muted, fontFamily: theme.font, fontSize: 11, position: 'insideTopLeft' },
+      data: spans.map((span, i) => [
+        { name: span.phase, xAxis: span.start_t, itemStyle: { color: i % 2 === 0 ? theme.phase : 'transparent', borderColor: theme.border, borderWidth: 0 } },
+        { xAxis: spans[i + 1]?.start_t ?? span.end_t },
+      ]),
+    };
+  }
+
+  private option(theme: ChartTheme) {
+    const axis = axisStyle(theme);
+    const spans = this.spans;
+    return {
+      animation: this.data.length < 2000,
+      textStyle: { fontFamily: theme.font },
+      grid: { left: 56, right: 56, top: 40, bottom: 64 },
+      legend: { top: 0, left: 0, textStyle: { color: theme.fg }, data: ['Speed', 'Progress'] },
+      tooltip: {
+        trigger: 'axis',
+        ...tooltipStyle(theme),
+        axisPointer: { type: 'line', lineStyle: { color: theme.muted } },
+        formatter: (params: unknown) => {
+          const list = (Array.isArray(params) ? params : [params]) as { seriesName: string; value: [number, number] }[];
+          if (!list.length) return '';
+          const t = list[0].value[0];
+          const rows = [`<b>${formatClock(t)}</b>`];
+          for (const item of list) {
+            const unit = item.seriesName === 'Speed' ? ' MiB/s' : ' %';
+            rows.push(`${escapeHtml(item.seriesName)}: ${escapeHtml(item.value[1])}${unit}`);
+          }
+          const phase = phaseAt(spans, t);
+          if (phase !== undefined) rows.push(`Phase: ${escapeHtml(phase)}`);
+          return rows.join('<br>');
+        },
+      },
+      xAxis: {
+        type: 'value',
+        min: 0,
+        max: 'dataMax',
+        name: 'elapsed',
+        nameLocation: 'end',
+        ...axis,
+        splitLine: { show: false },
+        axisLabel: { ...axis.axisLabel, formatter: (v: number) => formatClock(v) },
+      },
+      yAxis: [
+        { type: 'value', name: 'MiB/s', min: 0, ...axis },
+        { type: 'value', name: 'Progress %', min: 0, max: 100, ...axis, splitLine: { show: false } },
+      ],
+      dataZoom: [
+        { type: 'inside', filterMode: 'none' },
+        {
+          type: 'slider',
+          filterMode: 'none',
+          height: 18,
+          bottom: 12,
+          borderColor: theme.border,
+          textStyle: { color: theme.muted },
+          fillerColor: 'rgba(128,128,128,0.2)',
+          dataBackground: { lineStyle: { color: theme.speed }, areaStyle: { color: theme.speed, opacity: 0.15 } },
+          labelFormatter: (v: number) => formatClock(v),
+        },
+      ],
+      series: [
+        {
+          id: 'speed',
+          name: 'Speed',
+          type: 'line',
+          showSymbol: false,
+          sampling: 'lttb',
+          data: this.speed,
+          color: theme.speed,
+          lineStyle: { width: 1.5 },
+          areaStyle: { opacity: 0.15 },
+          markArea: this.markArea(theme),
+        },
+        {
+          id: 'progress',
+          name: 'Progress',
+          type: 'line',
+          yAxisIndex: 1,
+          showSymbol: false,
+          data: this.progress,
+          color: theme.progress,
+          lineStyle: { width: 1.5, type: 'dashed' },
+        },
+      ],
+    };
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'bt-speed-chart': BtSpeedChart;
+  }
+}
