@@ -32,10 +32,14 @@ export function jobTotals(disks: readonly DiskProgress[]): { bytes_transferred?:
   return totals;
 }
 
-/** `bytes / total` in percent with one decimal, capped at 100; undefined without a positive total. */
+/**
+ * `bytes / total` in percent with one decimal; undefined without a positive total. Only a finished
+ * transfer shows 100 (99.96 % is 99.9), and a rounding hair below a milestone counts as reaching it.
+ */
 export function percentOf(bytes: number | undefined, total: number | undefined): number | undefined {
   if (bytes === undefined || total === undefined || total <= 0) return undefined;
-  return Math.min(100, Math.floor((bytes / total) * 1000) / 10);
+  if (bytes >= total) return 100;
+  return Math.min(99.9, Math.round((bytes / total) * 1000) / 10);
 }
 
 function definedFields<T extends object>(value: T): Partial<T> {

@@ -95,6 +95,7 @@ class JobReporter implements Reporter {
   #disks = new Map<number, DiskProgress>();
   #samples: ByteSample[] = [];
   #stateAtMs = 0;
+  #lastStampMs = 0;
   #lastSent: SentMark | undefined;
   #held = false;
   #heldTimer: NodeJS.Timeout | undefined;
@@ -175,7 +176,8 @@ class JobReporter implements Reporter {
   // --- state ---------------------------------------------------------------------------------
 
   /** Validates a report with the contract's rules and merges it into the state. */
-  #accept(progress: ProgressFields): boolean {
+  #accept(input: ProgressFields): boolean {
+    const progress = wholeBytes(input);
     try {
       validateUpdate(progress, { jobId: this.#options.jobId, jobType: this.#options.jobType, nowMs: this.#options.now() });
     } catch (error) {
@@ -224,6 +226,10 @@ class JobReporter implements Reporter {
 
   #enqueue(reason: SendReason, nowMs: number): OutboxEntry<TelemetryUpdate> {
     const body = this.#snapshot();
+    // The hub ignores an update stamped no later than the last one it applied: keep stamps strictly rising.
+    const stamp = Math.max(Number(body.timestamp), this.#lastStampMs + 1);
+    body.timestamp = stamp;
+    this.#lastStampMs = stamp;
     const kind: EntryKind = reason === 'end' ? 'end' : reason === 'interval' ? 'state' : 'milestone';
     const { entry, dropped } = this.#outbox.push(kind, body);
     for (const lost of dropped) {
@@ -366,6 +372,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onTimeout()), ms); });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Byte counts are whole numbers on the wire; a caller's `total / 8` should not cost it an update. */
+function wholeBytes(progress: ProgressFields): ProgressFields {
+  const round = (n: number | undefined) => (typeof n === 'number' && Number.isFinite(n) ? Math.round(n) : n);
+  const out: ProgressFields = { ...progress };
+  if (progress.bytes_transferred !== undefined) out.bytes_transferred = round(progress.bytes_transferred);
+  if (progress.total_bytes !== undefined) out.total_bytes = round(progress.total_bytes);
+  if (Array.isArray(progress.disks)) {
+    out.disks = progress.disks.map((d) => ({ ...d, bytes_transferred: round(d.bytes_transferred), total_bytes: round(d.total_bytes) }));
+  }
+  return out;
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -25,8 +25,11 @@ describe('per-disk aggregation', () => {
     assert.deepEqual(jobTotals([{ disk_index: 0, bytes_transferred: 1, total_bytes: 10 }, { disk_index: 1, bytes_transferred: 2 }]), { bytes_transferred: 3 });
   });
 
-  it('rounds progress down to one decimal and caps it at 100', () => {
+  it('rounds progress to one decimal and shows 100 only when every byte is through', () => {
     assert.equal(percentOf(999, 1000), 99.9);
+    assert.equal(percentOf(99_999, 100_000), 99.9);
+    assert.equal(percentOf(Math.round(1024 ** 3 * 0.1), 1024 ** 3), 10);
+    assert.equal(percentOf(1234, 10_000), 12.3);
     assert.equal(percentOf(1001, 1000), 100);
     assert.equal(percentOf(1, 0), undefined);
   });
