@@ -37,7 +37,7 @@ export class BtJobProgress extends LitElement {
     Object.assign(this.telemetry, { apiBase: this.apiBase, socketUrl: this.socketUrl, socket: this.socket });
     if (changed.has('jobId') && this.jobId) {
       this.telemetry.unwatchAll();
-      void this.telemetry.loadJob(this.jobId);
+      if (!this.job) void this.telemetry.loadJob(this.jobId);
       this.telemetry.watchJob(this.jobId);
     }
   }

@@ -25,6 +25,7 @@ export class ChartController implements ReactiveController {
 
   hostConnected(): void {
     this.stopTheme = onThemeChange(() => this.refreshTheme());
+    this.host.requestUpdate(); // re-attach after the element is moved or put back
   }
 
   hostDisconnected(): void {
