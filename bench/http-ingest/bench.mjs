@@ -1,0 +1,74 @@
+// Bench 1: HTTP ingest into MariaDB vs bare Express answering the same ~600 B POST.
+// Servers run in their own processes; autocannon (50 connections) drives them from this one,
+// rotating over 200 registered jobs. Rounds are interleaved and the median is reported.
+import autocannon from 'autocannon';
+import { startChild } from '../lib/child.mjs';
+import { QUICK, uniquePrefix } from '../lib/env.mjs';
+import { dropPrefixed, rawKnex } from '../lib/db.mjs';
+import { jobIds, update } from '../lib/payload.mjs';
+import { fmt, interleave, median } from '../lib/stats.mjs';
+
+const CONNECTIONS = 50;
+const JOBS = 200;
+const SERVER = new URL('./server.mjs', import.meta.url);
+
+function load(port, ids, seconds) {
+  let seq = 0;
+  const requests = [{
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    setupRequest(req) {
+      const n = seq++;
+      req.path = `/api/v1/telemetry/backup/${ids[n % ids.length]}`;
+      req.body = JSON.stringify(update(Math.floor(n / ids.length)));
+      return req;
+    },
+  }];
+  return autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: seconds, requests });
+}
+
+const sample = (r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, total: r.requests.total });
+
+export async function run({ log, cpuProfDir }) {
+  const seconds = QUICK ? 3 : Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+  const rounds = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
+  const modes = process.env.BENCH_HTTP_NAIVE === '0' ? ['express', 'plugin'] : ['express', 'plugin', 'naive'];
+  const prefixes = Object.fromEntries(modes.map((m) => [m, uniquePrefix(`h${m[0]}`)]));
+  const ids = Object.fromEntries(modes.map((m) => [m, jobIds(prefixes[m].slice(0, -1), JOBS)]));
+  const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  const servers = {};
+  const knex = rawKnex();
+  try {
+    for (const m of modes) servers[m] = await startChild(SERVER, [m, prefixes[m], ids[m].join(',')], { nodeArgs: m === 'express' ? [] : nodeArgs, timeoutMs: 60_000 });
+    for (const m of modes) await load(servers[m].ready.port, ids[m], 2); // warm-up: JIT, pools, buffer pool
+    const samples = await interleave(
+      Object.fromEntries(modes.map((m) => [m, async () => sample(await load(servers[m].ready.port, ids[m], seconds))])),
+      rounds,
+      (name, r, s) => log(`  http ${name} round ${r + 1}: ${fmt.int(s.rps)} req/s, p99 ${s.p99} ms${s.non2xx ? `, ${s.non2xx} non-2xx` : ''}${s.errors ? `, ${s.errors} errors` : ''}`),
+    );
+    const med = (m, k) => median(samples[m].map((s) => s[k]));
+    const base = med('express', 'rps');
+    const rows = modes.map((m) => ({
+      subject: { express: 'bare Express 5 (express.json + res.json)', plugin: 'plugin ingest → MariaDB (group commit)', naive: 'one transaction per request (plugin queries, no group commit; reference)' }[m],
+      'req/s (median)': fmt.int(med(m, 'rps')),
+      'ratio to Express': fmt.ratio(med(m, 'rps') / base),
+      'p50': fmt.ms(med(m, 'p50')),
+      'p99': fmt.ms(med(m, 'p99')),
+      'non-2xx / errors': `${samples[m].reduce((a, s) => a + s.non2xx, 0)} / ${samples[m].reduce((a, s) => a + s.errors, 0)}`,
+    }));
+    const ratio = med('plugin', 'rps') / base;
+    const failures = modes.some((m) => samples[m].some((s) => s.non2xx || s.errors));
+    return {
+      id: 'http',
+      title: '1. HTTP ingest into MariaDB vs bare Express',
+      setup: `${CONNECTIONS} connections, ${JOBS} registered jobs per server (rotating ids), ~600 B JSON body, ${seconds} s per round, ${rounds} interleaved rounds, median; servers in their own processes, autocannon in the runner; snapshotIntervalSeconds = 5 (default)`,
+      rows,
+      target: { text: 'plugin ≥ 0.6 × Express req/s', value: ratio, met: ratio >= 0.6 && !failures },
+      raw: samples,
+    };
+  } finally {
+    for (const s of Object.values(servers)) await s.stop();
+    for (const p of Object.values(prefixes)) await dropPrefixed(knex, p);
+    await knex.destroy();
+  }
+}

@@ -1,0 +1,80 @@
+// One HTTP server under test, in its own process: `plugin` (the hub's ingest), `naive` (a reference:
+// the plugin's own queries and applyUpdate, one transaction per request, concurrently over the pool,
+// no group commit) or `express` (bare Express answering the same POST).
+// Prints {ready, port}; on SIGTERM drops its tables, closes and exits 0 (so --cpu-prof is written).
+import express from 'express';
+import { validateUpdate } from '@backup-telemetry/contract';
+import { applyUpdate, createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
+import { tell } from '../lib/child.mjs';
+import { MYSQL_URL } from '../lib/env.mjs';
+import { registration } from '../lib/payload.mjs';
+
+const [mode, prefix, jobList] = process.argv.slice(2);
+const app = express();
+let plugin = null;
+
+if (mode === 'express') {
+  app.post('/api/v1/telemetry/:job_type/:job_id', express.json({ limit: 65_536, strict: true }), (req, res) => {
+    if (!req.is('application/json') || typeof req.body !== 'object') return res.status(415).end();
+    res.json({ status: 'success', message: 'telemetry applied', timestamp: new Date().toISOString(), applied: true });
+  });
+} else {
+  plugin = createTelemetryPlugin({
+    databaseUrl: MYSQL_URL,
+    tablePrefix: prefix,
+    logger: defaultLogger('warn'),
+  });
+  await plugin.migrate();
+  if (mode === 'naive') app.post('/api/v1/telemetry/:job_type/:job_id', express.json({ limit: 65_536, strict: true }), naiveIngest(plugin));
+  app.use('/api/v1', plugin.router);
+}
+
+/** One transaction per request: lock the job, apply, insert the snapshot, write disks and job. */
+function naiveIngest({ store }) {
+  return async (req, res, next) => {
+    try {
+      const now = Date.now();
+      const update = validateUpdate(req.body, { jobType: req.params.job_type, jobId: req.params.job_id, nowMs: now });
+      const applied = await store.knex.transaction(async (trx) => {
+        const job = (await store.jobs.lockJobs(trx, [update.job_id])).get(update.job_id);
+        if (!job) throw Object.assign(new Error('job not found'), { status: 404 });
+        const disks = (await store.jobs.disksOf(trx, [job.id])).get(job.id) ?? [];
+        const state = { job, disks: new Map(disks.map((d) => [d.disk_index, d])) };
+        const outcome = applyUpdate(state, update, now, 5000);
+        if (outcome.applied && outcome.snapshot) await store.snapshots.insert(trx, [outcome.snapshot]);
+        await store.jobs.saveDisks(trx, [...state.disks.values()]);
+        await store.jobs.saveJobs(trx, [state.job]);
+        return outcome.applied;
+      });
+      res.json({ status: 'success', message: 'telemetry applied', timestamp: new Date(now).toISOString(), applied });
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+const server = app.listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const port = server.address().port;
+
+if (plugin) {
+  const ids = jobList.split(',');
+  for (let i = 0; i < ids.length; i++) {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/backups`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(registration(ids[i], i)),
+    });
+    if (res.status !== 201) throw new Error(`registering ${ids[i]} answered ${res.status}: ${await res.text()}`);
+  }
+}
+tell({ ready: true, port, pid: process.pid });
+
+process.once('SIGTERM', async () => {
+  server.closeAllConnections?.();
+  server.close();
+  if (plugin) {
+    await plugin.ingest.close(); // answer what is queued before the tables go
+    await plugin.store.dropAll().catch((e) => process.stderr.write(`drop failed: ${e.message}\n`));
+    await plugin.close();
+  }
+  process.exit(0);
+});
