@@ -1,0 +1,90 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import { Server as SocketServer } from 'socket.io';
+import type { Logger as PinoLogger } from 'pino';
+import { createTelemetryPlugin, type TelemetryPlugin, type TelemetryPluginOptions } from '@backup-telemetry/plugin-server';
+import type { HubConfig } from './config.js';
+import { useRedisAdapter, type RedisLink } from './redis.js';
+
+export interface Hub {
+  app: Express;
+  server: HttpServer;
+  io: SocketServer;
+  plugin: TelemetryPlugin;
+  /** Whether socket ingest and live pushes are wired (the plugin has `attach(io)`). */
+  live: boolean;
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number>;
+  /** Graceful stop: no new connections, queued telemetry committed, timers stopped, sockets and server closed. */
+  close(): Promise<void>;
+}
+
+/** A plugin that may or may not have the live half yet (`attach(io)` arrives with the live-hub issue). */
+type MaybeLivePlugin = TelemetryPlugin & { attach?: (io: SocketServer) => unknown };
+
+const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+const bundlePath = fileURLToPath(import.meta.resolve('@backup-telemetry/web-components/bundle'));
+
+/** The plugin options the hub's configuration maps to; unset values keep the plugin's defaults. */
+export function pluginOptions(config: HubConfig, logger: PinoLogger): TelemetryPluginOptions {
+  const options: Record<string, unknown> = {
+    databaseUrl: config.databaseUrl,
+    logger: logger.child({ component: 'telemetry' }),
+    snapshotIntervalSeconds: config.snapshotIntervalSeconds,
+    staleCheckCron: config.staleCheckCron,
+    staleWarnAfterSeconds: config.staleWarnAfterSeconds,
+    staleFailAfterSeconds: config.staleFailAfterSeconds,
+    ingestTokens: config.ingestTokens.length ? config.ingestTokens : undefined,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TelemetryPluginOptions;
+}
+
+/** Builds the example hub (Express + plugin at /api/v1 + Socket.IO + demo page) without listening. */
+export async function createHub(config: HubConfig, logger: PinoLogger): Promise<Hub> {
+  const plugin: MaybeLivePlugin = createTelemetryPlugin(pluginOptions(config, logger));
+  await plugin.migrate();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
+  app.use('/api/v1', plugin.router);
+  app.get('/vendor/bt-elements.bundle.js', (_req, res) => { res.type('text/javascript').sendFile(bundlePath); });
+  app.use(express.static(publicDir));
+
+  const server = createServer(app);
+  // The demo page is served from this origin; a production host would restrict CORS (see issue 6).
+  const io = new SocketServer(server, { cors: { origin: true } });
+  let redis: RedisLink | undefined;
+  if (config.redisUrl) redis = await useRedisAdapter(io, config.redisUrl, logger);
+
+  const live = typeof plugin.attach === 'function';
+  if (live) plugin.attach!(io);
+  else logger.warn('this plugin-server build has no attach(io): socket ingest and live pushes are off, HTTP ingest works');
+
+  let closing: Promise<void> | undefined;
+  return {
+    app, server, io, plugin, live,
+    listen: () => new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    }),
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await plugin.close();
+        await new Promise<void>((resolve) => { io.close(() => resolve()); });
+        server.closeAllConnections();
+        await stopped;
+        await redis?.close();
+      })();
+      return closing;
+    },
+  };
+}

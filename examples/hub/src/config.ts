@@ -1,0 +1,89 @@
+/** The example hub's configuration, read from environment variables. Pure: give it any env object. */
+
+export interface HubConfig {
+  port: number;
+  /** Interface to listen on. Default all interfaces. */
+  host: string | undefined;
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  staleCheckCron: string | undefined;
+  staleWarnAfterSeconds: number | undefined;
+  staleFailAfterSeconds: number | undefined;
+  snapshotIntervalSeconds: number | undefined;
+  /** Ingest tokens; empty means ingest is open (anyone who reaches the hub may report). */
+  ingestTokens: string[];
+  rateLimitPerMinute: number | undefined;
+  logLevel: string;
+}
+
+/** A bad environment value: the message names the variable, the value and what is expected. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_PORT = 8082;
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/telemetry.sqlite';
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+type Env = Record<string, string | undefined>;
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+function number(env: Env, name: string, check: (n: number) => boolean, expected: string): number | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || !check(n)) {
+    throw new ConfigError(name, `expected ${expected}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function url(env: Env, name: string, fallback: string | undefined, pattern: RegExp, expected: string): string | undefined {
+  const raw = value(env, name) ?? fallback;
+  if (raw !== undefined && !pattern.test(raw)) {
+    throw new ConfigError(name, `expected ${expected}, got ${JSON.stringify(raw.replace(/\/\/[^@/]*@/, '//***@'))}`);
+  }
+  return raw;
+}
+
+/** Five or six space-separated cron fields (node-cron accepts a leading seconds field). */
+function cron(env: Env, name: string): string | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  const fields = raw.split(/\s+/);
+  if (fields.length < 5 || fields.length > 6 || fields.some((f) => !/^[\d*/,\-A-Za-z?#L]+$/.test(f))) {
+    throw new ConfigError(name, `expected a cron expression with 5 or 6 fields such as "*/30 * * * * *" (every 30 s), got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+export function readConfig(env: Env = process.env): HubConfig {
+  const port = number(env, 'PORT', (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a TCP port 0–65535') ?? DEFAULT_PORT;
+  const warn = number(env, 'TELEMETRY_STALE_WARN_SECONDS', (n) => n > 0, 'a positive number of seconds');
+  const fail = number(env, 'TELEMETRY_STALE_FAIL_SECONDS', (n) => n > 0, 'a positive number of seconds');
+  if (warn !== undefined && fail !== undefined && fail <= warn) {
+    throw new ConfigError('TELEMETRY_STALE_FAIL_SECONDS', `must be greater than TELEMETRY_STALE_WARN_SECONDS (${warn}), got ${fail}`);
+  }
+  const logLevel = value(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  return {
+    port,
+    host: value(env, 'HOST'),
+    databaseUrl: url(env, 'DATABASE_URL', DEFAULT_DATABASE_URL, /^(sqlite:.+|mysql2?:\/\/.+|mariadb:\/\/.+)$/, 'sqlite:<path> or mysql://user:password@host:3306/database')!,
+    redisUrl: url(env, 'REDIS_URL', undefined, /^rediss?:\/\/.+/, 'redis://host:6379'),
+    staleCheckCron: cron(env, 'TELEMETRY_STALE_CHECK_CRON'),
+    staleWarnAfterSeconds: warn,
+    staleFailAfterSeconds: fail,
+    snapshotIntervalSeconds: number(env, 'TELEMETRY_SNAPSHOT_INTERVAL_SECONDS', (n) => n >= 0, 'a number of seconds ≥ 0'),
+    ingestTokens: (value(env, 'TELEMETRY_INGEST_TOKENS') ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    rateLimitPerMinute: number(env, 'TELEMETRY_RATE_LIMIT_PER_MINUTE', (n) => Number.isInteger(n) && n > 0, 'a positive whole number of updates per minute per job'),
+    logLevel,
+  };
+}
