@@ -35,6 +35,7 @@ export class BtJobProgress extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     Object.assign(this.telemetry, { apiBase: this.apiBase, socketUrl: this.socketUrl, socket: this.socket });
+    if (changed.has('job')) this.telemetry.job = this.job;
     if (changed.has('jobId') && this.jobId) {
       this.telemetry.unwatchAll();
       if (!this.job) void this.telemetry.loadJob(this.jobId);
@@ -43,7 +44,7 @@ export class BtJobProgress extends LitElement {
   }
 
   protected override render() {
-    const job = this.job ?? this.telemetry.job;
+    const job = this.telemetry.job ?? this.job;
     if (!job) {
       if (this.telemetry.status === 'error') return html`<div class="state error" part="state" role="alert">Could not load the backup: ${this.telemetry.error}</div>`;
       return html`<div class="state" part="state" role="status">${this.jobId ? 'Loading…' : 'No backup running'}</div>`;
