@@ -17,7 +17,7 @@ function testFiles(dir) {
     .sort();
 }
 
-const nodeSuites = ['packages/contract/test', 'packages/client/test', 'plugin-server/test', 'examples/simulator/test', 'test']
+const nodeSuites = ['packages/contract/test', 'packages/client/test', 'packages/bridge/test', 'plugin-server/test', 'examples/simulator/test', 'test']
   .flatMap(testFiles)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 

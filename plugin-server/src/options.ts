@@ -19,6 +19,14 @@ export interface TelemetryPluginOptions {
   bodyLimitBytes?: number;
   /** With `databaseUrl`: milliseconds to wait for a database connection before answering 503. Default 5000. */
   acquireTimeoutMs?: number;
+  /** Run the stale detector on this instance (safe on every instance at once). Default true. */
+  staleDetection?: boolean;
+  /** Cron expression of the stale check; a sixth (seconds) field is allowed. Default every 30 s: `*\/30 * * * * *`. */
+  staleCheckCron?: string;
+  /** Seconds of silence after which a running job gets one `job:stale` warning. Default 60. */
+  staleWarnAfterSeconds?: number;
+  /** Seconds of silence after which a running job is marked failed. Default 300. */
+  staleFailAfterSeconds?: number;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
   logger?: Logger;
   /** Clock in epoch ms (tests). Default `Date.now`. */
@@ -32,6 +40,10 @@ export interface ResolvedOptions {
   maxBatchSize: number;
   bodyLimitBytes: number;
   acquireTimeoutMs: number;
+  staleDetection: boolean;
+  staleCheckCron: string;
+  staleWarnAfterMs: number;
+  staleFailAfterMs: number;
   logger: Logger;
   now: () => number;
 }
@@ -52,6 +64,10 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     maxBatchSize: Math.max(1, nonNegative('maxBatchSize', options.maxBatchSize, 500)),
     bodyLimitBytes: nonNegative('bodyLimitBytes', options.bodyLimitBytes, 64 * 1024),
     acquireTimeoutMs: nonNegative('acquireTimeoutMs', options.acquireTimeoutMs, 5000),
+    staleDetection: options.staleDetection ?? true,
+    staleCheckCron: options.staleCheckCron ?? '*/30 * * * * *',
+    staleWarnAfterMs: nonNegative('staleWarnAfterSeconds', options.staleWarnAfterSeconds, 60) * 1000,
+    staleFailAfterMs: nonNegative('staleFailAfterSeconds', options.staleFailAfterSeconds, 300) * 1000,
     logger: options.logger ?? defaultLogger(),
     now: options.now ?? Date.now,
   };

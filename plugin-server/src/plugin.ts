@@ -1,9 +1,13 @@
 import type { Router } from 'express';
 import type { Knex } from 'knex';
+import type { Namespace, Server } from 'socket.io';
 import { TelemetryEvents } from './events.js';
 import { createRouter } from './http/router.js';
 import { IngestPipeline } from './ingest/pipeline.js';
+import type { LiveContext } from './live/context.js';
+import { attachLive } from './live/namespace.js';
 import { resolveOptions, type TelemetryPluginOptions } from './options.js';
+import { StaleDetector } from './stale/detector.js';
 import { createStore, knexFromUrl, type Store } from './store/index.js';
 
 export interface TelemetryPlugin {
@@ -11,13 +15,17 @@ export interface TelemetryPlugin {
   router: Router;
   /** Runs the plugin's own migrations against the database. */
   migrate(): Promise<void>;
+  /** Serves namespace `/telemetry` on a Socket.IO server: socket ingest, viewer subscriptions, live pushes. */
+  attach(io: Server): Namespace;
   /** The single ingest path (HTTP and socket both call it). */
   ingest: IngestPipeline;
   /** Post-commit events: `job:update`, `job:ended`, `job:stale`. */
   events: TelemetryEvents;
+  /** The stale detector (runs on its cron unless `staleDetection: false`; `checkOnce()` runs one pass). */
+  stale: StaleDetector;
   store: Store;
   knex: Knex;
-  /** Stops taking telemetry, commits what is queued, stops timers and listeners; closes a database it opened itself. */
+  /** Stops taking telemetry, commits what is queued, stops the cron task and socket handlers; closes a database it opened itself. */
   close(): Promise<void>;
 }
 
@@ -29,33 +37,49 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   const knex = options.knex ?? knexFromUrl(options.databaseUrl!, { acquireTimeoutMs: resolved.acquireTimeoutMs });
   const store = createStore(knex, resolved.tablePrefix);
   const events = new TelemetryEvents();
-  const pipeline = new IngestPipeline(store, events, resolved.logger, {
+  const { logger, now, maxChartPoints } = resolved;
+  const pipeline = new IngestPipeline(store, events, logger, {
     snapshotIntervalMs: resolved.snapshotIntervalMs,
-    maxChartPoints: resolved.maxChartPoints,
+    maxChartPoints,
     maxBatchSize: resolved.maxBatchSize,
-    now: resolved.now,
+    now,
   });
-  const router = createRouter({
-    store,
-    pipeline,
-    logger: resolved.logger,
-    now: resolved.now,
-    maxChartPoints: resolved.maxChartPoints,
-    bodyLimitBytes: resolved.bodyLimitBytes,
+  const router = createRouter({ store, pipeline, logger, now, maxChartPoints, bodyLimitBytes: resolved.bodyLimitBytes });
+  const stale = new StaleDetector(store, events, logger, {
+    cron: resolved.staleCheckCron,
+    warnAfterMs: resolved.staleWarnAfterMs,
+    failAfterMs: resolved.staleFailAfterMs,
+    maxChartPoints,
+    now,
   });
+  if (resolved.staleDetection) stale.start();
 
+  const live: LiveContext = {
+    store, pipeline, logger, now, maxChartPoints,
+    authorizeViewer: async () => undefined,
+    authorizeIngest: async () => undefined,
+  };
+  const detachers: (() => void)[] = [];
   let closed = false;
   return {
     router,
     ingest: pipeline,
     events,
+    stale,
     store,
     knex,
     migrate: () => store.migrate(),
+    attach(io) {
+      const { nsp, detach } = attachLive(io, live, events);
+      detachers.push(detach);
+      return nsp;
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await stale.stop();
       await pipeline.close();
+      for (const detach of detachers.splice(0)) detach();
       events.removeAllListeners();
       if (ownsKnex) await knex.destroy();
     },

@@ -101,7 +101,7 @@ export class IngestPipeline {
   private async commitBatch(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const effects = await this.store.knex.transaction((trx) => this.applyBatch(trx, batch));
+        const effects = await this.store.transaction((trx) => this.applyBatch(trx, batch));
         this.settle(batch, effects);
         return;
       } catch (error) {

@@ -62,7 +62,7 @@ export async function registerJob(store: Store, body: unknown, nowMs: number): P
     backup_job_id: id, disk_index: d.disk_index, bytes_transferred: 0, total_bytes: d.total_bytes ?? 0, status: 'pending', progress_percent: 0,
   }));
   try {
-    await store.knex.transaction(async (trx) => {
+    await store.transaction(async (trx) => {
       await store.jobs.insertJob(trx, job, disks);
       await store.machines.upsert(trx, request.vm_name, request.machine, nowMs);
     });

@@ -70,6 +70,28 @@ export function jobQueries(tables: Tables) {
       await trx(disks).insert(rows).onConflict(['backup_job_id', 'disk_index']).merge(['bytes_transferred', 'total_bytes', 'status', 'progress_percent']);
     },
 
+    /** Running or pending jobs whose last sign of life (telemetry, else start) is older than `cutoff`. */
+    async silentSince(db: Db, cutoff: number, opts: { unwarnedOnly?: boolean } = {}): Promise<{ id: string; last_activity_at: number }[]> {
+      const q = db(jobs)
+        .select('id', db.raw('COALESCE(last_telemetry_at, started_at, created_at) as last_activity_at'))
+        .whereIn('status', ['running', 'pending'])
+        .andWhere((w) => w.where('last_telemetry_at', '<', cutoff).orWhere((o) => o.whereNull('last_telemetry_at').andWhereRaw('COALESCE(started_at, created_at) < ?', [cutoff])));
+      if (opts.unwarnedOnly) q.whereNull('stale_warned_at');
+      const rows = await q.limit(1000);
+      return rows.map((r: { id: string; last_activity_at: unknown }) => ({ id: String(r.id), last_activity_at: Number(r.last_activity_at) }));
+    },
+
+    /** Marks a quiet job warned, once per silence (new telemetry clears the mark). */
+    async markWarned(db: Db, id: string, silentBefore: number, nowMs: number): Promise<boolean> {
+      const changed = await db(jobs)
+        .where({ id })
+        .whereIn('status', ['running', 'pending'])
+        .whereNull('stale_warned_at')
+        .andWhereRaw('COALESCE(last_telemetry_at, started_at, created_at) < ?', [silentBefore])
+        .update({ stale_warned_at: nowMs });
+      return changed === 1;
+    },
+
     /**
      * Ends a running job only if it is still running and silent since `silentBefore`: the one
      * conditional UPDATE that lets several hub instances run the stale detector safely.

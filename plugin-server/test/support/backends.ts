@@ -56,6 +56,7 @@ export async function startHub(backend: Backend, options: Partial<TelemetryPlugi
   const url = options.databaseUrl ?? backend.url();
   const plugin = createTelemetryPlugin({
     now: monotonicClock(),
+    staleDetection: false,
     databaseUrl: options.knex ? undefined : url,
     tablePrefix: uniquePrefix(),
     snapshotIntervalSeconds: 0,

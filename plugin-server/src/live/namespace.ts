@@ -1,0 +1,58 @@
+import { CLIENT_EVENTS, TELEMETRY_NAMESPACE, invalid } from '@backup-telemetry/contract';
+import type { Namespace, Server, Socket } from 'socket.io';
+import type { TelemetryEvents } from '../events.js';
+import { errorText } from '../ingest/pipeline.js';
+import { ackFrom } from './ack.js';
+import type { LiveContext } from './context.js';
+import { forwardEvents } from './push.js';
+import { subscribe, unsubscribe } from './subscriptions.js';
+
+function onTelemetry(ctx: LiveContext, socket: Socket) {
+  return async (payload: unknown, ack: unknown) => {
+    const reply = ackFrom<{ applied: boolean }>(ack);
+    try {
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid('body', 'must be an object with job_type and job_id');
+      const { job_type, job_id } = payload as { job_type?: unknown; job_id?: unknown };
+      if (typeof job_type === 'string' && typeof job_id === 'string') await ctx.authorizeIngest(socket, job_type, job_id);
+      const { applied } = await ctx.pipeline.submit(job_type, job_id, payload);
+      reply.ok({ applied });
+    } catch (error) {
+      reply.fail(error);
+    }
+  };
+}
+
+function guarded<T extends object>(ctx: LiveContext, handler: (request: unknown) => Promise<T>) {
+  return async (request: unknown, ack: unknown) => {
+    const reply = ackFrom<T>(ack);
+    try {
+      reply.ok(await handler(request));
+    } catch (error) {
+      if ((error as { status?: number }).status === undefined) ctx.logger.error({ err: errorText(error) }, 'socket request failed');
+      reply.fail(error);
+    }
+  };
+}
+
+/**
+ * Attaches the plugin to a Socket.IO server: namespace `/telemetry` with backup-client ingest
+ * (`telemetry`, acknowledged after commit) and viewer subscriptions, and pushes of committed changes.
+ */
+export function attachLive(io: Server, ctx: LiveContext, events: TelemetryEvents): { nsp: Namespace; detach(): void } {
+  const nsp = io.of(TELEMETRY_NAMESPACE);
+  const onConnection = (socket: Socket) => {
+    socket.on(CLIENT_EVENTS.telemetry, onTelemetry(ctx, socket));
+    socket.on(CLIENT_EVENTS.subscribe, guarded(ctx, (request) => subscribe(ctx, socket, request)));
+    socket.on(CLIENT_EVENTS.unsubscribe, guarded(ctx, async (request) => { await unsubscribe(socket, request); return {}; }));
+  };
+  nsp.on('connection', onConnection);
+  const stopForwarding = forwardEvents(events, nsp);
+  return {
+    nsp,
+    detach() {
+      stopForwarding();
+      nsp.off('connection', onConnection);
+      nsp.disconnectSockets(true);
+    },
+  };
+}
