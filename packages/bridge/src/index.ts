@@ -1,0 +1,13 @@
+export { runBridge } from './run.js';
+export type { BridgeIO } from './run.js';
+export { parseCli, UsageError, USAGE } from './args.js';
+export type { CliOptions, ParsedCli } from './args.js';
+export { prepareCommand, detectTool, TOOL_NAMES } from './tools.js';
+export type { ToolCommand, ToolName } from './tools.js';
+export { JobTracker, decideOutcome } from './tracker.js';
+export type { ExitFacts, Outcome } from './tracker.js';
+export { LineSplitter } from './lines.js';
+export type { RawLine } from './lines.js';
+export { parseResticLine } from './parsers/restic.js';
+export { parseBorgLine } from './parsers/borg.js';
+export type { Echo, Facts, LineParser, ParsedLine, Phase, ToolEvent } from './parsers/types.js';
