@@ -71,8 +71,8 @@ export class BtBackupTrends extends LitElement {
     const axis = axisStyle(theme);
     return {
       textStyle: { fontFamily: theme.font },
-      grid: { left: 56, right: 56, top: 40, bottom: 40 },
-      legend: { top: 0, left: 0, textStyle: { color: theme.fg }, data: ['Size', 'Duration'] },
+      grid: { left: 56, right: 56, top: 60, bottom: 40 },
+      legend: { top: 0, left: 'center', textStyle: { color: theme.fg }, data: ['Size', 'Duration'] },
       tooltip: {
         trigger: 'axis',
         ...tooltipStyle(theme),

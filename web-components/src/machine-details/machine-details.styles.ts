@@ -26,6 +26,7 @@ export const machineDetailsStyles = [
       padding: 8px 12px 6px; cursor: pointer; text-transform: uppercase; letter-spacing: 0.04em; font-size: 0.9em;
     }
     [role='tab']:hover { color: var(--_fg); }
+    [role='tab']:focus-visible { outline-offset: -1px; }
     [role='tab'][aria-selected='true'] { color: var(--_fg); border-bottom-color: var(--_accent); }
     [role='tabpanel'] { flex: 1; overflow: auto; padding: 18px 20px 20px; }
     section + section { margin-top: 22px; }
@@ -35,7 +36,8 @@ export const machineDetailsStyles = [
     dl { display: grid; grid-template-columns: auto 1fr; gap: 6px 16px; margin: 0; }
     dt { color: var(--_muted); }
     dd { margin: 0; overflow-wrap: anywhere; }
-    .kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
+    .kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; align-content: start; }
+    .analytics .kpis { grid-template-columns: repeat(2, minmax(150px, 1fr)); }
     .kpi { border: 1px solid var(--_border); background: var(--_surface); border-radius: 4px; padding: 12px 14px; }
     .kpi .value { display: block; font-size: 1.55em; font-weight: 600; margin-top: 4px; font-variant-numeric: tabular-nums; }
     .kpi .label { color: var(--_muted); font-size: 0.92em; }
@@ -45,7 +47,7 @@ export const machineDetailsStyles = [
       border-radius: 2px; padding: 4px 8px; min-width: 320px;
     }
     .perf-kpis { margin-bottom: 14px; }
-    bt-speed-chart { height: 420px; }
+    bt-speed-chart { height: clamp(360px, calc(94vh - 330px), 620px); }
     .analytics { display: grid; grid-template-columns: minmax(280px, 1fr) 2fr; gap: 16px; }
     bt-success-donut { height: 280px; }
     bt-backup-trends { height: 320px; }

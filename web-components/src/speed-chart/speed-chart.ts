@@ -212,8 +212,8 @@ export class BtSpeedChart extends LitElement {
     return {
       animation: this.data.length < 2000,
       textStyle: { fontFamily: theme.font },
-      grid: { left: 56, right: 56, top: 40, bottom: 64 },
-      legend: { top: 0, left: 0, textStyle: { color: theme.fg }, data: ['Speed', 'Progress'] },
+      grid: { left: 56, right: 56, top: 60, bottom: 64 },
+      legend: { top: 0, left: 'center', textStyle: { color: theme.fg }, data: ['Speed', 'Progress'] },
       tooltip: {
         trigger: 'axis',
         ...tooltipStyle(theme),
@@ -236,8 +236,6 @@ export class BtSpeedChart extends LitElement {
         type: 'value',
         min: 0,
         max: 'dataMax',
-        name: 'elapsed',
-        nameLocation: 'end',
         ...axis,
         splitLine: { show: false },
         axisLabel: { ...axis.axisLabel, formatter: (v: number) => formatClock(v) },

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Screenshots of the machine details modal's three tabs, dark and light, from the demo page in
+// headless Chromium, into docs/screenshots/. Needs `npm run build` first (the demo loads the bundle).
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const pkg = fileURLToPath(new URL('..', import.meta.url));
+const out = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json' };
+
+const server = createServer(async (req, res) => {
+  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+  try {
+    const body = await readFile(join(pkg, path));
+    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+await mkdir(out, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--disable-component-update'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 960 }, deviceScaleFactor: 1 });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  for (const theme of ['dark', 'light']) {
+    for (const tab of ['summary', 'performance', 'analytics']) {
+      await page.goto(`${base}/demo/index.html?theme=${theme}&tab=${tab}&open&still`);
+      await page.waitForFunction(() => document.querySelector('bt-machine-details')?.shadowRoot?.querySelector('dialog[open] [role=tabpanel]'));
+      await page.waitForTimeout(1200); // chart animations
+      const file = join(out, `machine-details-${tab}-${theme}.png`);
+      await page.screenshot({ path: file });
+      console.log('wrote', file);
+    }
+  }
+  await page.goto(`${base}/demo/index.html?theme=dark&still`);
+  await page.waitForTimeout(1200);
+  await page.screenshot({ path: join(out, 'elements-dark.png'), fullPage: true });
+  console.log('wrote', join(out, 'elements-dark.png'));
+} finally {
+  await browser.close();
+  server.close();
+}
