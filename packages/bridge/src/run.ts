@@ -23,6 +23,8 @@ const PARTIAL_LINE_IDLE_MS = 150;
 /** After a forwarded signal, the tool gets this long to clean up before SIGKILL. */
 const KILL_AFTER_MS = 10_000;
 const STDERR_TAIL_LINES = 20;
+/** Most stdout kept for a tool's final JSON document (borg `create --json`). */
+const MAX_STDOUT_DOCUMENT_BYTES = 4 * 1024 * 1024;
 
 /** Runs the command, reports it to the hub, and resolves with the exit status the bridge should exit with. */
 export async function runBridge(options: CliOptions, io: BridgeIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process }): Promise<number> {
@@ -80,6 +82,8 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
   let interruptedBy: NodeJS.Signals | null = null;
   let killTimer: NodeJS.Timeout | undefined;
   let lastPhase = tracker.phase;
+  const stdoutKept: Buffer[] = [];
+  let stdoutKeptBytes = 0;
 
   const handle = (line: RawLine, stream: 'stdout' | 'stderr', out: Writable) => {
     let parsed: ParsedLine | null = null;
@@ -89,6 +93,10 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
       } catch {
         parsed = null;
       }
+    }
+    if (stream === 'stdout' && command.parseStdout && stdoutKeptBytes < MAX_STDOUT_DOCUMENT_BYTES) {
+      stdoutKept.push(line.bytes);
+      stdoutKeptBytes += line.bytes.length;
     }
     if (parsed === null) {
       out.write(line.bytes);
@@ -121,6 +129,8 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
     };
     const finish = (facts: Omit<ExitFacts, 'interruptedBy' | 'stderrTail'>) => {
       clearTimeout(killTimer);
+      const document = command.parseStdout && stdoutKeptBytes < MAX_STDOUT_DOCUMENT_BYTES ? safely(() => command.parseStdout!(Buffer.concat(stdoutKept).toString('utf8'))) : null;
+      if (document) tracker.apply(document);
       for (const signal of FORWARDED_SIGNALS) io.signals.off(signal, onSignal);
       resolve({ ...facts, interruptedBy, stderrTail });
     };
@@ -143,6 +153,14 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
       if (child.pid !== undefined) finish({ code, signal, spawnError });
     });
   });
+}
+
+function safely<T>(fn: () => T): T | null {
+  try {
+    return fn();
+  } catch {
+    return null;
+  }
 }
 
 /** Feeds a stream's lines to `onLine` as they arrive; a partial line idle for a moment is passed on as is. */

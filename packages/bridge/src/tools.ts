@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
-import { parseBorgLine } from './parsers/borg.js';
+import { parseBorgCreateJson, parseBorgLine } from './parsers/borg.js';
 import { parseResticLine } from './parsers/restic.js';
-import type { LineParser } from './parsers/types.js';
+import type { LineParser, ToolEvent } from './parsers/types.js';
 
 export const TOOL_NAMES = ['restic', 'borg'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
@@ -11,6 +11,8 @@ export interface ToolCommand {
   /** null: a tool the bridge has no parser for; only the start and the end are reported. */
   tool: ToolName | null;
   parse: LineParser | null;
+  /** Parses the tool's whole stdout once it exited (borg's `--json` document), when the tool has such output. */
+  parseStdout: ((stdout: string) => ToolEvent | null) | null;
   /** The command to run (with the progress flags the bridge added). */
   argv: string[];
   /** Flags the bridge added, e.g. `['--json']`. */
@@ -91,11 +93,11 @@ function repositoryOf(tool: ToolName, args: readonly string[], env: NodeJS.Proce
 export function prepareCommand(argv: readonly string[], options: { tool?: ToolName; autoFlags?: boolean; env?: NodeJS.ProcessEnv } = {}): ToolCommand {
   const env = options.env ?? process.env;
   const tool = detectTool(argv, options.tool);
-  if (tool === null) return { tool: null, parse: null, argv: [...argv], added: [], subcommand: undefined, repositoryPath: undefined };
+  if (tool === null) return { tool: null, parse: null, parseStdout: null, argv: [...argv], added: [], subcommand: undefined, repositoryPath: undefined };
   const at = toolIndex(argv, tool);
   const sub = subcommandIndex(argv, tool, at + 1);
   const subcommand = sub >= 0 ? argv[sub] : undefined;
   const added = options.autoFlags === false ? [] : progressFlags(tool, subcommand, argv.slice(at + 1));
   const out = added.length > 0 ? [...argv.slice(0, sub + 1), ...added, ...argv.slice(sub + 1)] : [...argv];
-  return { tool, parse: PARSERS[tool], argv: out, added, subcommand, repositoryPath: repositoryOf(tool, argv.slice(at + 1), env) };
+  return { tool, parse: PARSERS[tool], parseStdout: tool === 'borg' ? parseBorgCreateJson : null, argv: out, added, subcommand, repositoryPath: repositoryOf(tool, argv.slice(at + 1), env) };
 }

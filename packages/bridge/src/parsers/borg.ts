@@ -1,4 +1,4 @@
-import { facts, jsonObject, NONE, text, whole, type LineParser, type ParsedLine } from './types.js';
+import { count, facts, jsonObject, NONE, text, whole, type LineParser, type ParsedLine, type ToolEvent } from './types.js';
 
 /**
  * borg 1.x `create --log-json --progress` lines on stderr (borg's "All about JSON" frontend docs,
@@ -58,3 +58,32 @@ function logMessage(m: Record<string, unknown>): ParsedLine {
   return { echo };
 }
 
+
+/**
+ * The single JSON document `borg create --json` prints on stdout when it is done: the archive's
+ * final sizes. Returns null for anything else (text `--stats`, no output).
+ */
+export function parseBorgCreateJson(stdout: string): ToolEvent | null {
+  const doc = jsonObject(stdout.trim().replace(/\s*\n\s*/g, ' '));
+  const archive = doc?.archive;
+  if (archive === null || typeof archive !== 'object') return null;
+  const a = archive as Record<string, unknown>;
+  const stats = (a.stats !== null && typeof a.stats === 'object' ? a.stats : {}) as Record<string, unknown>;
+  const original = whole(stats.original_size);
+  if (original === undefined) return null;
+  const duration = count(a.duration);
+  return {
+    kind: 'summary',
+    bytes_processed: original,
+    facts: facts({
+      archive_name: text(a.name),
+      archive_id: text(a.id),
+      original_bytes: original,
+      compressed_bytes: whole(stats.compressed_size),
+      data_added_bytes: whole(stats.deduplicated_size),
+      files_done: whole(stats.nfiles),
+      total_files_processed: whole(stats.nfiles),
+      total_duration_seconds: duration === undefined ? undefined : Math.round(duration * 1000) / 1000,
+    }),
+  };
+}

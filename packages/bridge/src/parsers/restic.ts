@@ -74,6 +74,7 @@ function summary(m: Record<string, unknown>): ParsedLine {
         data_added_bytes: whole(m.data_added),
         data_added_packed_bytes: whole(m.data_added_packed),
         total_files_processed: whole(m.total_files_processed),
+        files_done: whole(m.total_files_processed),
         total_bytes_processed: bytes,
         total_duration_seconds: count(m.total_duration) === undefined ? undefined : Math.round(count(m.total_duration)! * 1000) / 1000,
         dry_run: m.dry_run === true ? true : undefined,
