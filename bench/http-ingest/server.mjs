@@ -8,6 +8,7 @@ import { applyUpdate, createTelemetryPlugin, defaultLogger } from '@backup-telem
 import { tell } from '../lib/child.mjs';
 import { MYSQL_URL } from '../lib/env.mjs';
 import { registration } from '../lib/payload.mjs';
+import { traceBatches } from '../lib/trace.mjs';
 
 const [mode, prefix, jobList] = process.argv.slice(2);
 const app = express();
@@ -66,6 +67,7 @@ if (plugin) {
     if (res.status !== 201) throw new Error(`registering ${ids[i]} answered ${res.status}: ${await res.text()}`);
   }
 }
+if (plugin && process.env.BENCH_TRACE === '1') traceBatches(plugin);
 tell({ ready: true, port, pid: process.pid });
 
 process.once('SIGTERM', async () => {

@@ -1,0 +1,62 @@
+// One Socket.IO server under test, in its own process: `plugin` (socket ingest through
+// plugin.attach(io), acknowledged after commit) or `raw` (Socket.IO acknowledging the same event
+// with the same reply, storing nothing). Prints {ready, port, pid}; SIGTERM drops tables and exits 0.
+import { createServer } from 'node:http';
+import express from 'express';
+import { Server } from 'socket.io';
+import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
+import { tell } from '../lib/child.mjs';
+import { MYSQL_URL } from '../lib/env.mjs';
+import { registration } from '../lib/payload.mjs';
+import { traceBatches } from '../lib/trace.mjs';
+
+const [mode, prefix, jobList = ''] = process.argv.slice(2);
+const app = express();
+const httpServer = createServer(app);
+const io = new Server(httpServer, { serveClient: false, transports: ['websocket'] });
+let plugin = null;
+
+if (mode === 'raw') {
+  io.of('/telemetry').on('connection', (socket) => {
+    socket.on('telemetry', (payload, ack) => {
+      if (payload === null || typeof payload !== 'object') return ack?.({ ok: false });
+      ack?.({ ok: true, applied: true });
+    });
+    socket.on('subscribe', async (request, ack) => {
+      await socket.join(`job:${request.job_id}`);
+      ack?.({});
+    });
+  });
+} else {
+  plugin = createTelemetryPlugin({ databaseUrl: MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), staleDetection: false });
+  await plugin.migrate();
+  app.use('/api/v1', plugin.router);
+  plugin.attach(io);
+}
+
+httpServer.listen(0, '127.0.0.1');
+await new Promise((resolve) => httpServer.once('listening', resolve));
+const port = httpServer.address().port;
+
+if (plugin) {
+  const ids = jobList.split(',').filter(Boolean);
+  for (let i = 0; i < ids.length; i++) {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/backups`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(registration(ids[i], i)),
+    });
+    if (res.status !== 201) throw new Error(`registering ${ids[i]} answered ${res.status}: ${await res.text()}`);
+  }
+}
+if (plugin && process.env.BENCH_TRACE === '1') traceBatches(plugin);
+tell({ ready: true, port, pid: process.pid });
+
+process.once('SIGTERM', async () => {
+  io.disconnectSockets(true);
+  io.close();
+  if (plugin) {
+    await plugin.ingest.close();
+    await plugin.store.dropAll().catch((e) => process.stderr.write(`drop failed: ${e.message}\n`));
+    await plugin.close();
+  }
+  process.exit(0);
+});
