@@ -11,10 +11,10 @@ import { job, machine, metrics, points, statsFor, stubFetch } from './fixtures.j
 import { $, chartReady, speedSeries } from './helpers.js';
 
 const hub = {
-  url: () => executeServerCommand<string>('hub-url') as Promise<string>,
+  url: () => executeServerCommand('hub-url') as Promise<string>,
   setAck: (room: string, ack: object) => executeServerCommand('hub-set-ack', { room, ack }),
-  push: (room: string, event: string, payload: object) => executeServerCommand<number>('hub-push', { room, event, payload }) as Promise<number>,
-  roomSize: (room: string) => executeServerCommand<number>('hub-room-size', { room }) as Promise<number>,
+  push: (room: string, event: string, payload: object) => executeServerCommand('hub-push', { room, event, payload }) as Promise<number>,
+  roomSize: (room: string) => executeServerCommand('hub-room-size', { room }) as Promise<number>,
 };
 
 /** A VM whose newest backup is running, served over REST, with the hub holding its first points. */

@@ -37,6 +37,11 @@ export class BtBackupTrends extends LitElement {
     return this.charts.chart;
   }
 
+  /** Re-reads the colour tokens and redraws (theme changes on <html>/<body> are picked up on their own). */
+  refreshTheme(): void {
+    this.charts.refreshTheme();
+  }
+
   private get ended(): BackupJob[] {
     const jobs = this.backups ?? this.telemetry.backups;
     return jobs

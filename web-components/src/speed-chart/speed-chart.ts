@@ -76,6 +76,11 @@ export class BtSpeedChart extends LitElement {
     return this.charts.chart;
   }
 
+  /** Re-reads the colour tokens and redraws (theme changes on <html>/<body> are picked up on their own). */
+  refreshTheme(): void {
+    this.charts.refreshTheme();
+  }
+
   /** The points currently drawn, including live ones. */
   get currentPoints(): readonly ChartPoint[] {
     return this.data;

@@ -38,6 +38,11 @@ export class BtSuccessDonut extends LitElement {
     return this.charts.chart;
   }
 
+  /** Re-reads the colour tokens and redraws (theme changes on <html>/<body> are picked up on their own). */
+  refreshTheme(): void {
+    this.charts.refreshTheme();
+  }
+
   private get current(): BackupStats | null {
     return this.stats ?? this.telemetry.stats;
   }
