@@ -189,6 +189,12 @@ class JobReporter implements Reporter {
     this.#fields = { ...this.#fields, ...withoutUndefined(sticky) };
     this.#given = withoutUndefined({ transfer_speed_bps, eta_seconds, progress_percent });
     this.#disks = mergeDisks(this.#disks, disks);
+    if (disks !== undefined && disks.length > 0) {
+      // Per-disk progress without job-level counts: the disk sums take over from older job-level ones.
+      const totals = jobTotals(diskList(this.#disks));
+      if (sticky.bytes_transferred === undefined && totals.bytes_transferred !== undefined) delete this.#fields.bytes_transferred;
+      if (sticky.total_bytes === undefined && totals.total_bytes !== undefined) delete this.#fields.total_bytes;
+    }
     this.#stateAtMs = this.#options.now();
     const bytes = this.#fields.bytes_transferred ?? jobTotals(diskList(this.#disks)).bytes_transferred;
     if (bytes !== undefined) this.#samples = addSample(this.#samples, { atMs: this.#stateAtMs, bytes }, this.#rate);

@@ -22,6 +22,10 @@ export interface TestHub {
   gate: RequestHandler | undefined;
   /** Whether the hub's Socket.IO ingest is wired (the plugin has `attach(io)`). */
   socket: boolean;
+  /** The current Socket.IO server (replaced by `restart()`). */
+  io(): SocketServer;
+  /** Socket ingest events seen on the hub's namespace. */
+  socketEvents: number;
   stop(): Promise<void>;
   restart(): Promise<void>;
   job(id: string): Promise<BackupJob>;
@@ -39,7 +43,7 @@ export async function startHub(options: { snapshotIntervalSeconds?: number } = {
   await plugin.migrate();
 
   const app = express();
-  const hub = { telemetryRequests: 0, gate: undefined as RequestHandler | undefined };
+  const hub = { telemetryRequests: 0, socketEvents: 0, gate: undefined as RequestHandler | undefined };
   app.use('/api/v1/telemetry', (req, res, next) => {
     if (req.method === 'POST') hub.telemetryRequests += 1;
     if (hub.gate && req.method === 'POST') hub.gate(req, res, next);
@@ -57,6 +61,7 @@ export async function startHub(options: { snapshotIntervalSeconds?: number } = {
     server = createServer(app);
     server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
     io = new SocketServer(server);
+    io.of('/telemetry').on('connection', (socket) => socket.on('telemetry', () => { hub.socketEvents += 1; }));
     attach?.call(plugin, io);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -85,6 +90,7 @@ export async function startHub(options: { snapshotIntervalSeconds?: number } = {
     url,
     plugin,
     socket: typeof attach === 'function',
+    io: () => io,
     stop,
     restart: listen,
     job: (id: string) => getJson<BackupJob>(`/backups/${encodeURIComponent(id)}`),
