@@ -69,7 +69,7 @@ describe('live updates over Socket.IO', () => {
     }
   });
 
-  it('updates the history row and live progress from VM pushes', async () => {
+  it('updates live progress, warns on job:stale and shows the error of job:failed from VM pushes', async () => {
     const { running, fetches } = await runningVm('live-02');
     try {
       const url = await hub.url();
@@ -78,6 +78,8 @@ describe('live updates over Socket.IO', () => {
       await hub.push(rooms.vm('live-02'), SERVER_EVENTS.update, { job: { ...running, progress_percent: 77.5 } });
       const progress = await waitUntil(() => $<BtJobProgress>(el, 'bt-job-progress')).then(() => $<BtJobProgress>(el, 'bt-job-progress'));
       await waitUntil(() => progress.shadowRoot!.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow') === '77.5', 'progress updated');
+      await hub.push(rooms.vm('live-02'), SERVER_EVENTS.stale, { job: { ...running, progress_percent: 77.5 }, silent_seconds: 300, message: 'No telemetry for 5 minutes' });
+      await waitUntil(() => progress.shadowRoot!.querySelector('.stale')?.textContent === 'No telemetry for 5 minutes', 'stale warning shown');
       await hub.push(rooms.vm('live-02'), SERVER_EVENTS.failed, {
         job: { ...running, status: 'failed', error_message: 'Disk 1 read error' },
         performance_metrics: null,

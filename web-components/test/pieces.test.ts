@@ -18,7 +18,7 @@ describe('bt-backup-history', () => {
     await sendKeys({ press: 'Enter' });
     expect((await picked).detail.job.backup_id).to.equal(older.backup_id);
     await el.updateComplete;
-    expect($$(el, 'tr.job').map((r) => r.getAttribute('aria-selected'))).to.deep.equal(['false', 'false', 'true']);
+    expect($$(el, 'tr.job').map((r) => r.getAttribute('aria-current'))).to.deep.equal(['false', 'false', 'true']);
   });
 
   it('renders an error message with markup as text', async () => {

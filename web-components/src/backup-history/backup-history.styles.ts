@@ -11,7 +11,7 @@ export const backupHistoryStyles = [
     td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
     tbody tr.job { cursor: pointer; border-top: 1px solid var(--_border); }
     tbody tr.job:hover { background: var(--_hover); }
-    tbody tr.job[aria-selected='true'] { background: var(--_selection); }
+    tbody tr.job[aria-current='true'] { background: var(--_selection); }
     tr.error-row td { white-space: normal; padding-top: 0; }
     tbody tr.error-row[data-selected] { background: var(--_selection); }
     .error-message {

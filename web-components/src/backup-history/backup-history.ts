@@ -73,7 +73,7 @@ export class BtBackupHistory extends LitElement {
     const selected = job.backup_id === this.selectedId;
     const status = job.status === 'running' ? `Running ${formatPercent(job.progress_percent)}` : capitalize(job.status);
     return html`
-      <tr class="job" part="row" data-job-id=${job.backup_id} aria-selected=${selected ? 'true' : 'false'} @click=${() => this.select(job)}>
+      <tr class="job" part="row" data-job-id=${job.backup_id} aria-current=${selected ? 'true' : 'false'} @click=${() => this.select(job)}>
         <td><button class="pick" title="Show this backup's performance" @click=${(e: Event) => { e.stopPropagation(); this.select(job); }}>${formatDateTime(job.started_at ?? job.created_at)}</button></td>
         <td>${capitalize(job.type)}</td>
         <td class="num">${jobSize(job)}</td>

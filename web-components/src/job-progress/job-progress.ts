@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
 import type { BackupJob, DiskState } from '@backup-telemetry/contract';
 import type { Socket } from 'socket.io-client';
 import { bpsToMibps, capitalize, formatBytes, formatDuration, formatMibps, formatPercent } from '../shared/format.js';
@@ -20,6 +21,8 @@ import { jobProgressStyles } from './job-progress.styles.js';
 @customElement('bt-job-progress')
 export class BtJobProgress extends LitElement {
   static override styles = jobProgressStyles;
+  // Widths are set through styleMap (CSSOM), not a style attribute, so a webview CSP without
+  // 'unsafe-inline' styles does not block them.
 
   @property({ attribute: false }) job: BackupJob | null = null;
   /** A `job:stale` message to show under the progress. */
@@ -58,7 +61,7 @@ export class BtJobProgress extends LitElement {
         <span class="percent">${formatPercent(percent, 1)}</span>
       </div>
       <div class="bar" part="bar" role="progressbar" aria-label="Overall progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent.toFixed(1)}>
-        <div style="width:${percent}%"></div>
+        <div style=${styleMap({ width: `${percent}%` })}></div>
       </div>
       <div class="facts">
         <span>Speed <b>${formatMibps(bpsToMibps(job.transfer_speed_bps ?? 0))}</b></span>
@@ -76,7 +79,7 @@ export class BtJobProgress extends LitElement {
     return html`
       <span class="label">Disk ${disk.disk_index} · ${formatBytes(disk.bytes_transferred)} / ${formatBytes(disk.total_bytes)}</span>
       <div class="bar small" role="progressbar" aria-label="Disk ${disk.disk_index}" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent.toFixed(1)}>
-        <div style="width:${percent}%"></div>
+        <div style=${styleMap({ width: `${percent}%` })}></div>
       </div>
       <span class="pct">${formatPercent(percent, 1)}</span>
     `;
