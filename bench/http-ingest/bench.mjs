@@ -36,7 +36,9 @@ const sample = ({ result: r, cpu }) => ({
 export async function run({ log, cpuProfDir }) {
   const seconds = QUICK ? 3 : Number(process.env.BENCH_HTTP_SECONDS ?? 10);
   const rounds = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
-  const modes = process.env.BENCH_HTTP_NAIVE === '0' ? ['express', 'plugin'] : ['express', 'plugin', 'naive'];
+  const modes = ['express', 'plugin'];
+  if (process.env.BENCH_HTTP_NAIVE !== '0') modes.push('naive');
+  if (process.env.BENCH_LANES !== '0') modes.push('lanes');
   const prefixes = Object.fromEntries(modes.map((m) => [m, uniquePrefix(`h${m[0]}`)]));
   const ids = Object.fromEntries(modes.map((m) => [m, jobIds(prefixes[m].slice(0, -1), JOBS)]));
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
@@ -55,7 +57,8 @@ export async function run({ log, cpuProfDir }) {
     // Ratio per round (neighbours in time share the machine's noise), then the median of those.
     const ratioOf = (m) => median(samples[m].map((s, r) => s.rps / samples.express[r].rps));
     const rows = modes.map((m) => ({
-      subject: { express: 'bare Express 5 (express.json + res.json)', plugin: 'plugin ingest → MariaDB (group commit)', naive: 'one transaction per request (plugin queries, no group commit; reference)' }[m],
+      subject: { express: 'bare Express 5 (express.json + res.json)', plugin: 'plugin ingest → MariaDB (group commit)', naive: 'one transaction per request (plugin queries, no group commit; reference)',
+        lanes: 'experiment: 2 plugin pipelines on the same tables, jobs hashed to one (2 transactions in flight)' }[m],
       'req/s (median)': fmt.int(med(m, 'rps')),
       'ratio to Express (median of rounds)': fmt.ratio(ratioOf(m)),
       'p50': fmt.ms(med(m, 'p50')),

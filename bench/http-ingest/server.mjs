@@ -9,16 +9,30 @@ import { tell } from '../lib/child.mjs';
 import { MYSQL_URL } from '../lib/env.mjs';
 import { registration } from '../lib/payload.mjs';
 import { traceBatches } from '../lib/trace.mjs';
+import { createLanes } from '../lib/lanes.mjs';
 
 const [mode, prefix, jobList] = process.argv.slice(2);
 const app = express();
 let plugin = null;
+let lanes = null;
 
 if (mode === 'express') {
   app.post('/api/v1/telemetry/:job_type/:job_id', express.json({ limit: 65_536, strict: true }), (req, res) => {
     if (!req.is('application/json') || typeof req.body !== 'object') return res.status(415).end();
     res.json({ status: 'success', message: 'telemetry applied', timestamp: new Date().toISOString(), applied: true });
   });
+} else if (mode === 'lanes') {
+  lanes = await createLanes(prefix, 2);
+  plugin = lanes.lanes[0];
+  app.post('/api/v1/telemetry/:job_type/:job_id', express.json({ limit: 65_536, strict: true }), async (req, res) => {
+    try {
+      const { applied } = await lanes.submit(req.params.job_type, req.params.job_id, req.body);
+      res.json({ status: 'success', message: 'telemetry applied', timestamp: new Date().toISOString(), applied });
+    } catch (error) {
+      res.status(error.status ?? 500).json({ error: { code: error.code, message: error.message } });
+    }
+  });
+  app.use('/api/v1', plugin.router);
 } else {
   plugin = createTelemetryPlugin({
     databaseUrl: MYSQL_URL,
@@ -73,7 +87,9 @@ tell({ ready: true, port, pid: process.pid });
 process.once('SIGTERM', async () => {
   server.closeAllConnections?.();
   server.close();
-  if (plugin) {
+  if (lanes) {
+    await lanes.close();
+  } else if (plugin) {
     await plugin.ingest.close(); // answer what is queued before the tables go
     await plugin.store.dropAll().catch((e) => process.stderr.write(`drop failed: ${e.message}\n`));
     await plugin.close();

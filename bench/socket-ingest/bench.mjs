@@ -17,33 +17,39 @@ export async function run({ log, cpuProfDir }) {
   const rounds = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
   const prefix = uniquePrefix('s');
   const ids = jobIds(prefix.slice(0, -1), JOBS);
+  const withLanes = process.env.BENCH_LANES !== '0';
+  const lanePrefix = uniquePrefix('sl');
+  const laneIds = jobIds(lanePrefix.slice(0, -1), JOBS);
+  const modes = withLanes ? ['raw', 'plugin', 'lanes'] : ['raw', 'plugin'];
   const knex = rawKnex();
   const mysqld = mariadbPid();
   const servers = {};
   try {
     servers.raw = await startChild(SERVER, ['raw']);
     servers.plugin = await startChild(SERVER, ['plugin', prefix, ids.join(',')], { nodeArgs: cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [], timeoutMs: 60_000 });
-    const drive = (m, s) => runChild(CLIENT, [String(servers[m].ready.port), ids.join(','), String(s), String(INFLIGHT)], { runTimeoutMs: (s + 60) * 1000 });
-    for (const m of ['raw', 'plugin']) await drive(m, 2); // warm-up
+    if (withLanes) servers.lanes = await startChild(SERVER, ['lanes', lanePrefix, laneIds.join(',')], { timeoutMs: 60_000 });
+    const drive = (m, s) => runChild(CLIENT, [String(servers[m].ready.port), (m === 'lanes' ? laneIds : ids).join(','), String(s), String(INFLIGHT)], { runTimeoutMs: (s + 60) * 1000 });
+    for (const m of modes) await drive(m, 2); // warm-up
     const measure = (m) => async () => {
       const { result, cpu } = await withCpu({ server: servers[m].ready.pid, mariadb: mysqld }, () => drive(m, seconds));
       return { ...result, cpu_server: cpu.server, cpu_mariadb: cpu.mariadb };
     };
-    const samples = await interleave({ raw: measure('raw'), plugin: measure('plugin') }, rounds,
+    const samples = await interleave(Object.fromEntries(modes.map((m) => [m, measure(m)])), rounds,
       (name, r, s) => log(`  socket ${name} round ${r + 1}: ${fmt.int(s.rate)} acks/s, p99 ${fmt.ms(s.p99)}, CPU server ${Math.round(s.cpu_server * 100)}% mariadb ${Math.round(s.cpu_mariadb * 100)}%${s.failed ? `, ${s.failed} failed (${JSON.stringify(s.firstError)})` : ''}`));
     const med = (m, k) => median(samples[m].map((s) => s[k]));
+    const ratioOf = (m) => median(samples[m].map((s, r) => s.rate / samples.raw[r].rate));
     const ratios = samples.plugin.map((s, r) => s.rate / samples.raw[r].rate);
     const ratio = median(ratios);
     const failures = samples.plugin.some((s) => s.failed) || samples.raw.some((s) => s.failed);
-    const label = { raw: 'raw Socket.IO ack of the same event (stores nothing)', plugin: 'plugin socket ingest → MariaDB (ack after commit)' };
+    const label = { raw: 'raw Socket.IO ack of the same event (stores nothing)', plugin: 'plugin socket ingest → MariaDB (ack after commit)', lanes: 'experiment: 2 plugin pipelines on the same tables, jobs hashed to one' };
     return {
       id: 'socket',
       title: '2. Socket ingest into MariaDB vs raw Socket.IO acknowledged events',
       setup: `one client process, ${INFLIGHT} events in flight, websocket transport, ${JOBS} jobs (rotating ids), ~600 B event, ${seconds} s per round, ${rounds} interleaved rounds, median; server in its own process`,
-      rows: ['raw', 'plugin'].map((m) => ({
+      rows: modes.map((m) => ({
         subject: label[m],
         'acks/s (median)': fmt.int(med(m, 'rate')),
-        'ratio to raw (median of rounds)': m === 'raw' ? '1.00' : fmt.ratio(ratio),
+        'ratio to raw (median of rounds)': m === 'raw' ? '1.00' : fmt.ratio(ratioOf(m)),
         p50: fmt.ms(med(m, 'p50')),
         p99: fmt.ms(med(m, 'p99')),
         'CPU server / MariaDB': `${Math.round(med(m, 'cpu_server') * 100)}% / ${Math.round(med(m, 'cpu_mariadb') * 100)}%`,
@@ -55,6 +61,7 @@ export async function run({ log, cpuProfDir }) {
   } finally {
     for (const s of Object.values(servers)) await s.stop();
     await dropPrefixed(knex, prefix);
+    await dropPrefixed(knex, lanePrefix);
     await knex.destroy();
   }
 }

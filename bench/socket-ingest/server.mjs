@@ -9,12 +9,14 @@ import { tell } from '../lib/child.mjs';
 import { MYSQL_URL } from '../lib/env.mjs';
 import { registration } from '../lib/payload.mjs';
 import { traceBatches } from '../lib/trace.mjs';
+import { createLanes } from '../lib/lanes.mjs';
 
 const [mode, prefix, jobList = ''] = process.argv.slice(2);
 const app = express();
 const httpServer = createServer(app);
 const io = new Server(httpServer, { serveClient: false, transports: ['websocket'] });
 let plugin = null;
+let lanes = null;
 
 if (mode === 'raw') {
   io.of('/telemetry').on('connection', (socket) => {
@@ -25,6 +27,20 @@ if (mode === 'raw') {
     socket.on('subscribe', async (request, ack) => {
       await socket.join(`job:${request.job_id}`);
       ack?.({});
+    });
+  });
+} else if (mode === 'lanes') {
+  lanes = await createLanes(prefix, 2);
+  plugin = lanes.lanes[0];
+  app.use('/api/v1', plugin.router);
+  io.of('/telemetry').on('connection', (socket) => {
+    socket.on('telemetry', async (payload, ack) => {
+      try {
+        const { applied } = await lanes.submit(payload?.job_type, payload?.job_id, payload);
+        ack?.({ ok: true, applied });
+      } catch (error) {
+        ack?.({ ok: false, error: { code: error.code, message: error.message, status: error.status } });
+      }
     });
   });
 } else {
@@ -53,7 +69,9 @@ tell({ ready: true, port, pid: process.pid });
 process.once('SIGTERM', async () => {
   io.disconnectSockets(true);
   io.close();
-  if (plugin) {
+  if (lanes) {
+    await lanes.close();
+  } else if (plugin) {
     await plugin.ingest.close();
     await plugin.store.dropAll().catch((e) => process.stderr.write(`drop failed: ${e.message}\n`));
     await plugin.close();
