@@ -6,3 +6,6 @@ export { TelemetryEvents, type TelemetryEventMap } from './events.js';
 export { rollup, chartPoints, type Sample, type RollupInput } from './rollup/rollup.js';
 export { downsampleIndices } from './rollup/downsample.js';
 export { applyUpdate } from './ingest/apply.js';
+export { TelemetryMetrics } from './metrics.js';
+export type { AuthorizeViewer, VerifyIngest, IngestTarget, ViewerTarget, Principal } from './access/access.js';
+export { TelemetryError } from '@backup-telemetry/contract';

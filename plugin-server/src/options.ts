@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AuthorizeViewer, VerifyIngest } from './access/access.js';
 import { defaultLogger, type Logger } from './logger.js';
 
 /** Options of `createTelemetryPlugin`. Every default is stated here and nowhere else. */
@@ -27,6 +28,16 @@ export interface TelemetryPluginOptions {
   staleWarnAfterSeconds?: number;
   /** Seconds of silence after which a running job is marked failed. Default 300. */
   staleFailAfterSeconds?: number;
+  /** Bearer tokens accepted for ingest (HTTP `Authorization: Bearer`, socket `auth.token`). Unset with no `verifyIngest`: ingest is open. */
+  ingestTokens?: readonly string[];
+  /** Scopes tokens to jobs or VMs: return false to answer 403. Called for registrations (with `vm_name`) and updates. */
+  verifyIngest?: VerifyIngest;
+  /** Guards every REST read and socket subscription: return false to answer 403. Default: everyone may view. */
+  authorizeViewer?: AuthorizeViewer;
+  /** Updates per job per minute before 429 (per hub instance); 0 disables. Default 600 (10/s; the SDK sends about one per 5 s). */
+  rateLimitPerMinute?: number;
+  /** Updates per token (per address when ingest is open) per minute before 429 (per hub instance); 0 disables. Default 120,000 (2,000/s): raise it for big fleets sharing one token or NAT address. */
+  rateLimitPerSourcePerMinute?: number;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
   logger?: Logger;
   /** Clock in epoch ms (tests). Default `Date.now`. */
@@ -40,6 +51,8 @@ export interface ResolvedOptions {
   maxBatchSize: number;
   bodyLimitBytes: number;
   acquireTimeoutMs: number;
+  rateLimitPerMinute: number;
+  rateLimitPerSourcePerMinute: number;
   staleDetection: boolean;
   staleCheckCron: string;
   staleWarnAfterMs: number;
@@ -64,6 +77,8 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     maxBatchSize: Math.max(1, nonNegative('maxBatchSize', options.maxBatchSize, 500)),
     bodyLimitBytes: nonNegative('bodyLimitBytes', options.bodyLimitBytes, 64 * 1024),
     acquireTimeoutMs: nonNegative('acquireTimeoutMs', options.acquireTimeoutMs, 5000),
+    rateLimitPerMinute: nonNegative('rateLimitPerMinute', options.rateLimitPerMinute, 600),
+    rateLimitPerSourcePerMinute: nonNegative('rateLimitPerSourcePerMinute', options.rateLimitPerSourcePerMinute, 120_000),
     staleDetection: options.staleDetection ?? true,
     staleCheckCron: options.staleCheckCron ?? '*/30 * * * * *',
     staleWarnAfterMs: nonNegative('staleWarnAfterSeconds', options.staleWarnAfterSeconds, 60) * 1000,

@@ -1,7 +1,10 @@
 import type { Router } from 'express';
 import type { Knex } from 'knex';
 import type { Namespace, Server } from 'socket.io';
+import { Access } from './access/access.js';
+import { RateLimiter } from './access/rate-limit.js';
 import { TelemetryEvents } from './events.js';
+import { TelemetryMetrics } from './metrics.js';
 import { createRouter } from './http/router.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import type { LiveContext } from './live/context.js';
@@ -21,6 +24,10 @@ export interface TelemetryPlugin {
   ingest: IngestPipeline;
   /** Post-commit events: `job:update`, `job:ended`, `job:stale`. */
   events: TelemetryEvents;
+  /** Prometheus metrics in the plugin's own registry: `await plugin.metrics.registry.metrics()`. */
+  metrics: TelemetryMetrics;
+  /** True when anyone may ingest (no `ingestTokens`, no `verifyIngest`): hosts should warn. */
+  ingestOpen: boolean;
   /** The stale detector (runs on its cron unless `staleDetection: false`; `checkOnce()` runs one pass). */
   stale: StaleDetector;
   store: Store;
@@ -37,28 +44,35 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   const knex = options.knex ?? knexFromUrl(options.databaseUrl!, { acquireTimeoutMs: resolved.acquireTimeoutMs });
   const store = createStore(knex, resolved.tablePrefix);
   const events = new TelemetryEvents();
-  const { logger, now, maxChartPoints } = resolved;
+  const { logger, now, maxChartPoints, bodyLimitBytes } = resolved;
+  const access = new Access(options);
+  const namespaces: Namespace[] = [];
+  const metrics = new TelemetryMetrics({
+    runningJobs: () => store.jobs.countByStatus(knex, 'running'),
+    viewers: () => namespaces.reduce((n, nsp) => n + nsp.sockets.size, 0),
+  });
   const pipeline = new IngestPipeline(store, events, logger, {
     snapshotIntervalMs: resolved.snapshotIntervalMs,
     maxChartPoints,
     maxBatchSize: resolved.maxBatchSize,
     now,
+    access,
+    metrics,
+    jobLimiter: new RateLimiter(resolved.rateLimitPerMinute, now),
+    sourceLimiter: new RateLimiter(resolved.rateLimitPerSourcePerMinute, now),
   });
-  const router = createRouter({ store, pipeline, logger, now, maxChartPoints, bodyLimitBytes: resolved.bodyLimitBytes });
+  const router = createRouter({ store, pipeline, access, metrics, logger, now, maxChartPoints, bodyLimitBytes });
   const stale = new StaleDetector(store, events, logger, {
     cron: resolved.staleCheckCron,
     warnAfterMs: resolved.staleWarnAfterMs,
     failAfterMs: resolved.staleFailAfterMs,
     maxChartPoints,
     now,
+    metrics,
   });
   if (resolved.staleDetection) stale.start();
 
-  const live: LiveContext = {
-    store, pipeline, logger, now, maxChartPoints,
-    authorizeViewer: async () => undefined,
-    authorizeIngest: async () => undefined,
-  };
+  const live: LiveContext = { store, pipeline, access, logger, now, maxChartPoints, bodyLimitBytes };
   const detachers: (() => void)[] = [];
   let closed = false;
   return {
@@ -68,9 +82,12 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     stale,
     store,
     knex,
+    metrics,
+    ingestOpen: access.ingestOpen,
     migrate: () => store.migrate(),
     attach(io) {
       const { nsp, detach } = attachLive(io, live, events);
+      namespaces.push(nsp);
       detachers.push(detach);
       return nsp;
     },

@@ -1,24 +1,31 @@
 import { Router } from 'express';
 import { registerJob } from '../ingest/register.js';
 import { backupStats, getBackup, listBackups } from '../queries/backups.js';
-import type { RouteContext } from './context.js';
+import { principalOf, queryText, type RouteContext } from './context.js';
 import { requireJson } from './errors.js';
 
 /** `/backups`: register jobs, list and read them, and their statistics. */
-export function backupsRouter({ store, now }: RouteContext): Router {
+export function backupsRouter({ store, access, now }: RouteContext): Router {
   const router = Router();
   router.post('/backups', requireJson, async (req, res) => {
-    const { job, created } = await registerJob(store, req.body, now());
+    const principal = principalOf(req);
+    access.authenticate(principal);
+    const { job, created } = await registerJob(store, req.body, now(), (request) =>
+      access.authorize(principal, { action: 'register', job_type: request.job_type ?? 'backup', job_id: request.id, vm_name: request.vm_name }));
     res.status(created ? 201 : 200).json(job);
   });
   router.get('/backups', async (req, res) => {
+    await access.checkViewer(req, { vm_name: queryText(req, 'vm_name') });
     res.json(await listBackups(store, req.query, now()));
   });
   router.get('/backups/stats', async (req, res) => {
+    await access.checkViewer(req, { vm_name: queryText(req, 'vm_name') });
     res.json(await backupStats(store, req.query));
   });
   router.get('/backups/:id', async (req, res) => {
-    res.json(await getBackup(store, req.params.id, now()));
+    const job = await getBackup(store, req.params.id, now());
+    await access.checkViewer(req, { job_id: job.backup_id, vm_name: job.vm_name });
+    res.json(job);
   });
   return router;
 }

@@ -1,13 +1,28 @@
+import type { Request } from 'express';
+import { bearerToken, type Access, type Principal } from '../access/access.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Logger } from '../logger.js';
+import type { TelemetryMetrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 
 /** What every router of one plugin instance shares. */
 export interface RouteContext {
   store: Store;
   pipeline: IngestPipeline;
+  access: Access;
+  metrics: TelemetryMetrics;
   logger: Logger;
   now: () => number;
   maxChartPoints: number;
   bodyLimitBytes: number;
+}
+
+export function principalOf(req: Request): Principal {
+  return { token: bearerToken(req.headers), address: req.ip };
+}
+
+/** A query parameter given once as text, else undefined (validation names bad ones later). */
+export function queryText(req: Request, key: string): string | undefined {
+  const value = req.query[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -2,6 +2,7 @@ import { TelemetryError, type ErrorBody } from '@backup-telemetry/contract';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 import { errorText } from '../ingest/pipeline.js';
+import type { TelemetryMetrics } from '../metrics.js';
 import { isUnavailable } from '../store/dialect.js';
 
 /** Turns anything thrown into the one TelemetryError shape. */
@@ -20,9 +21,11 @@ export function errorBody(error: TelemetryError): { error: ErrorBody } {
 }
 
 /** The one Express error middleware: JSON body naming the field, never a stack trace. */
-export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+export function errorMiddleware(logger: Logger, metrics: TelemetryMetrics): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const te = toTelemetryError(error);
+    // Refusals before the ingest pipeline (body too large, wrong type, broken JSON) still count.
+    if (req.method === 'POST' && req.path.startsWith('/telemetry/')) metrics.rejected(te.code, error);
     if (te.status >= 500 && te.code !== 'database_unavailable') {
       logger.error({ err: errorText(te.cause ?? error), method: req.method, path: req.originalUrl, job_id: req.params?.job_id }, 'request failed');
     }

@@ -3,12 +3,14 @@ import { getMachine, listMachines } from '../queries/backups.js';
 import type { RouteContext } from './context.js';
 
 /** `/machines`: VMs with their facts and last job (the Summary tab). */
-export function machinesRouter({ store, now }: RouteContext): Router {
+export function machinesRouter({ store, access, now }: RouteContext): Router {
   const router = Router();
-  router.get('/machines', async (_req, res) => {
+  router.get('/machines', async (req, res) => {
+    await access.checkViewer(req, {});
     res.json(await listMachines(store, now()));
   });
   router.get('/machines/:vm_name', async (req, res) => {
+    await access.checkViewer(req, { vm_name: req.params.vm_name });
     res.json(await getMachine(store, req.params.vm_name, now()));
   });
   return router;

@@ -12,6 +12,6 @@ export function createRouter(context: RouteContext): Router {
   router.use(backupsRouter(context));
   router.use(machinesRouter(context));
   router.use(telemetryRouter(context));
-  router.use(errorMiddleware(context.logger));
+  router.use(errorMiddleware(context.logger, context.metrics));
   return router;
 }

@@ -1,17 +1,20 @@
-import type { IngestResponse } from '@backup-telemetry/contract';
+import { TelemetryError, type IngestResponse } from '@backup-telemetry/contract';
 import { Router } from 'express';
 import { jobHistory } from '../queries/history.js';
-import type { RouteContext } from './context.js';
+import { principalOf, type RouteContext } from './context.js';
 import { requireJson } from './errors.js';
 
 /** `/telemetry`: ingest one update; read a job's chart history. */
-export function telemetryRouter({ store, pipeline, now, maxChartPoints }: RouteContext): Router {
+export function telemetryRouter({ store, pipeline, access, now, maxChartPoints }: RouteContext): Router {
   const router = Router();
   router.get('/telemetry/history/:job_id', async (req, res) => {
-    res.json(await jobHistory(store, req.params.job_id, maxChartPoints));
+    const job = await store.jobs.findJob(store.knex, req.params.job_id);
+    if (!job) throw new TelemetryError('job_not_found', `no job with id ${req.params.job_id}`, { field: 'job_id' });
+    await access.checkViewer(req, { job_id: job.id, vm_name: job.vm_name });
+    res.json(await jobHistory(store, job.id, maxChartPoints));
   });
   router.post('/telemetry/:job_type/:job_id', requireJson, async (req, res) => {
-    const { applied } = await pipeline.submit(req.params.job_type, req.params.job_id, req.body);
+    const { applied } = await pipeline.submit(req.params.job_type, req.params.job_id, req.body, principalOf(req));
     const body: IngestResponse = {
       status: 'success',
       message: applied ? 'telemetry applied' : 'telemetry acknowledged; newer state is already stored',

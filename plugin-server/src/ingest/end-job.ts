@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { PerformanceMetrics } from '@backup-telemetry/contract';
 import { rollup, type Sample } from '../rollup/rollup.js';
+import type { TelemetryMetrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 import { startOf, type DiskRow, type JobRow } from '../store/rows.js';
 
@@ -10,8 +11,9 @@ import { startOf, type DiskRow, type JobRow } from '../store/rows.js';
  * snapshots are rolled up into `performance_metrics` and deleted. Mutates `job` and `disks`.
  */
 export async function finishJob(
-  store: Store, trx: Knex.Transaction, job: JobRow, disks: DiskRow[], nowMs: number, maxChartPoints: number,
+  store: Store, trx: Knex.Transaction, job: JobRow, disks: DiskRow[], nowMs: number, maxChartPoints: number, metrics?: TelemetryMetrics,
 ): Promise<PerformanceMetrics> {
+  const started = performance.now();
   if (disks.length) job.bytes_transferred = disks.reduce((sum, d) => sum + d.bytes_transferred, 0);
   job.completed_at = job.completed_at ?? nowMs;
   if (job.status === 'completed') {
@@ -30,7 +32,7 @@ export async function finishJob(
     progress_percent: job.progress_percent,
     current_phase: job.current_phase,
   };
-  const metrics = rollup({
+  const rolled = rollup({
     samples: [...stored, final],
     startedAtMs: startOf(job),
     completedAtMs: job.completed_at,
@@ -38,7 +40,8 @@ export async function finishJob(
     maxChartPoints,
   });
   if (stored.length) await store.snapshots.deleteOfJob(trx, job.id);
-  job.performance_metrics = metrics;
+  job.performance_metrics = rolled;
   job.transfer_speed_bps = 0;
-  return metrics;
+  metrics?.rolledUp((performance.now() - started) / 1000);
+  return rolled;
 }

@@ -1,6 +1,9 @@
 import { TelemetryError, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
 import type { Knex } from 'knex';
+import type { Access, Principal } from '../access/access.js';
+import type { RateLimiter } from '../access/rate-limit.js';
 import type { TelemetryEvents } from '../events.js';
+import type { TelemetryMetrics } from '../metrics.js';
 import type { Logger } from '../logger.js';
 import { toChartPoint } from '../rollup/rollup.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
@@ -20,6 +23,11 @@ export interface PipelineOptions {
   /** Most updates one transaction commits. */
   maxBatchSize: number;
   now: () => number;
+  access: Access;
+  /** Limits updates per job, and per token (or address when ingest is open). */
+  jobLimiter: RateLimiter;
+  sourceLimiter: RateLimiter;
+  metrics: TelemetryMetrics;
 }
 
 interface Pending {
@@ -56,19 +64,32 @@ export class IngestPipeline {
     private readonly options: PipelineOptions,
   ) {}
 
-  /** Validates and ingests one update; throws a TelemetryError (400/404/409/503) on refusal. */
-  submit(jobType: unknown, jobId: unknown, body: unknown): Promise<IngestResult> {
-    if (this.closed) return Promise.reject(new TelemetryError('shutting_down', 'the hub is shutting down; retry shortly', { retryAfterSeconds: 5 }));
-    let update: NormalizedUpdate;
+  /**
+   * Admits, validates and ingests one update; resolves after its transaction committed. Throws a
+   * TelemetryError: 401/403 (token), 429 (rate), 400 (body), 404 (job), 409 (ended), 503 (database).
+   */
+  async submit(jobType: unknown, jobId: unknown, body: unknown, principal: Principal = {}): Promise<IngestResult> {
+    const started = performance.now();
     try {
-      update = validateUpdate(body, { jobType, jobId, nowMs: this.options.now() });
+      if (this.closed) throw new TelemetryError('shutting_down', 'the hub is shutting down; retry shortly', { retryAfterSeconds: 5 });
+      const { access, sourceLimiter, jobLimiter, now } = this.options;
+      const type = typeof jobType === 'string' ? jobType : '';
+      const id = typeof jobId === 'string' ? jobId : undefined;
+      await access.checkIngest(principal, { action: 'telemetry', job_type: type, job_id: id });
+      const source = principal.token ? `token:${principal.token}` : `address:${principal.address ?? 'unknown'}`;
+      sourceLimiter.hit(source, principal.token ? 'this token' : 'this address');
+      if (id !== undefined) jobLimiter.hit(`${type}/${id}`, `job ${id}`);
+      const update = validateUpdate(body, { jobType, jobId, nowMs: now() });
+      const result = await new Promise<IngestResult>((resolve, reject) => {
+        this.queue.push({ update, resolve, reject });
+        this.schedule();
+      });
+      this.options.metrics.accepted(result.applied, (performance.now() - started) / 1000);
+      return result;
     } catch (error) {
-      return Promise.reject(error);
+      this.options.metrics.rejected((error as TelemetryError).code ?? 'internal_error', error);
+      throw error;
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ update, resolve, reject });
-      this.schedule();
-    });
   }
 
   /** Stops taking updates and resolves once every queued update has been committed or refused. */
@@ -102,6 +123,7 @@ export class IngestPipeline {
     for (let attempt = 1; ; attempt++) {
       try {
         const effects = await this.store.transaction((trx) => this.applyBatch(trx, batch));
+        this.options.metrics.committed(batch.length);
         this.settle(batch, effects);
         return;
       } catch (error) {
@@ -153,7 +175,7 @@ export class IngestPipeline {
     await this.store.snapshots.insert(trx, effects.snapshots);
     for (const id of effects.ended) {
       const state = effects.states.get(id)!;
-      await finishJob(this.store, trx, state.job, [...state.disks.values()], nowMs, this.options.maxChartPoints);
+      await finishJob(this.store, trx, state.job, [...state.disks.values()], nowMs, this.options.maxChartPoints, this.options.metrics);
     }
     const touched = [...effects.states.values()];
     await this.store.jobs.saveDisks(trx, touched.flatMap((s) => [...s.disks.values()]));

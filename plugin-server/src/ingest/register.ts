@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TelemetryError, validateRegisterJob, type BackupJob } from '@backup-telemetry/contract';
+import { TelemetryError, validateRegisterJob, type BackupJob, type RegisterJobRequest } from '@backup-telemetry/contract';
 import type { Store } from '../store/index.js';
 import { toBackupJob, type DiskRow, type JobRow } from '../store/rows.js';
 
@@ -15,8 +15,11 @@ function isDuplicateKey(error: unknown): boolean {
 }
 
 /** Registers a job (`POST /backups`): the job row, its disks and its VM, in one transaction. */
-export async function registerJob(store: Store, body: unknown, nowMs: number): Promise<RegisterResult> {
+export async function registerJob(
+  store: Store, body: unknown, nowMs: number, authorize: (request: RegisterJobRequest) => Promise<void> = async () => undefined,
+): Promise<RegisterResult> {
   const request = validateRegisterJob(body);
+  await authorize(request);
   const id = request.id ?? randomUUID();
   const jobType = request.job_type ?? 'backup';
 

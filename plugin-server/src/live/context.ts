@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { Access } from '../access/access.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/index.js';
@@ -7,11 +7,9 @@ import type { Store } from '../store/index.js';
 export interface LiveContext {
   store: Store;
   pipeline: IngestPipeline;
+  access: Access;
   logger: Logger;
   now: () => number;
   maxChartPoints: number;
-  /** Throws a TelemetryError (401/403) when this socket may not watch the target. */
-  authorizeViewer(socket: Socket, target: { job_id?: string; vm_name?: string }): Promise<void>;
-  /** Throws a TelemetryError (401/403) when this socket may not send telemetry for the job. */
-  authorizeIngest(socket: Socket, jobType: string, jobId: string): Promise<void>;
+  bodyLimitBytes: number;
 }

@@ -9,12 +9,12 @@ import { subscribe, unsubscribe } from './subscriptions.js';
 
 function onTelemetry(ctx: LiveContext, socket: Socket) {
   return async (payload: unknown, ack: unknown) => {
+    if (typeof payload === 'function') [payload, ack] = [undefined, payload];
     const reply = ackFrom<{ applied: boolean }>(ack);
     try {
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid('body', 'must be an object with job_type and job_id');
       const { job_type, job_id } = payload as { job_type?: unknown; job_id?: unknown };
-      if (typeof job_type === 'string' && typeof job_id === 'string') await ctx.authorizeIngest(socket, job_type, job_id);
-      const { applied } = await ctx.pipeline.submit(job_type, job_id, payload);
+      const { applied } = await ctx.pipeline.submit(job_type, job_id, payload, { token: socket.data.token, address: socket.handshake.address });
       reply.ok({ applied });
     } catch (error) {
       reply.fail(error);
@@ -24,6 +24,7 @@ function onTelemetry(ctx: LiveContext, socket: Socket) {
 
 function guarded<T extends object>(ctx: LiveContext, handler: (request: unknown) => Promise<T>) {
   return async (request: unknown, ack: unknown) => {
+    if (typeof request === 'function') [request, ack] = [undefined, request];
     const reply = ackFrom<T>(ack);
     try {
       reply.ok(await handler(request));
@@ -40,6 +41,18 @@ function guarded<T extends object>(ctx: LiveContext, handler: (request: unknown)
  */
 export function attachLive(io: Server, ctx: LiveContext, events: TelemetryEvents): { nsp: Namespace; detach(): void } {
   const nsp = io.of(TELEMETRY_NAMESPACE);
+  const bufferSize = (io.engine as { opts?: { maxHttpBufferSize?: number } } | undefined)?.opts?.maxHttpBufferSize;
+  if (bufferSize !== undefined && bufferSize > ctx.bodyLimitBytes * 2) {
+    ctx.logger.warn({ maxHttpBufferSize: bufferSize, bodyLimitBytes: ctx.bodyLimitBytes }, 'Socket.IO maxHttpBufferSize is far above the ingest body limit; set it to match (new Server(http, { maxHttpBufferSize }))');
+  }
+  // A socket that presents a token must present a valid one; without one it may only watch.
+  nsp.use((socket, next) => {
+    const token: unknown = socket.handshake.auth?.token;
+    if (token === undefined || token === null || token === '') return next();
+    if (typeof token !== 'string' || !ctx.access.knowsToken(token)) return next(new Error('unauthorized: the ingest token is not valid'));
+    socket.data.token = token;
+    next();
+  });
   const onConnection = (socket: Socket) => {
     socket.on(CLIENT_EVENTS.telemetry, onTelemetry(ctx, socket));
     socket.on(CLIENT_EVENTS.subscribe, guarded(ctx, (request) => subscribe(ctx, socket, request)));

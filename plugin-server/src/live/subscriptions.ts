@@ -19,13 +19,13 @@ export function roomOf(request: unknown): { room: string; job_id?: string; vm_na
 /** A viewer joins a job's or a VM's room; subscribing to a job answers with its current state at once. */
 export async function subscribe(ctx: LiveContext, socket: Socket, request: unknown): Promise<SubscribeAck> {
   const target = roomOf(request);
-  await ctx.authorizeViewer(socket, target);
   if (!target.job_id) {
+    await ctx.access.checkViewer(socket.handshake, { vm_name: target.vm_name });
     await socket.join(target.room);
     return {};
   }
-  const now = ctx.now();
-  const job = await getBackup(ctx.store, target.job_id, now);
+  const job = await getBackup(ctx.store, target.job_id, ctx.now());
+  await ctx.access.checkViewer(socket.handshake, { job_id: job.backup_id, vm_name: job.vm_name });
   await socket.join(target.room);
   const reply: SubscribeAck = { job };
   if (job.status === 'running') {

@@ -4,6 +4,7 @@ import type { TelemetryEvents } from '../events.js';
 import { finishJob } from '../ingest/end-job.js';
 import { errorText } from '../ingest/pipeline.js';
 import type { Logger } from '../logger.js';
+import type { TelemetryMetrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 import { toBackupJob } from '../store/rows.js';
 
@@ -14,6 +15,7 @@ export interface StaleOptions {
   failAfterMs: number;
   maxChartPoints: number;
   now: () => number;
+  metrics: TelemetryMetrics;
 }
 
 /** The message a job failed by silence carries, with the real length of the silence. */
@@ -81,13 +83,14 @@ export class StaleDetector {
         const job = (await this.store.jobs.findJob(trx, candidate.id))!;
         const disks = (await this.store.jobs.disksOf(trx, [job.id])).get(job.id) ?? [];
         job.transfer_speed_bps = 0;
-        const metrics = await finishJob(this.store, trx, job, disks, nowMs, this.options.maxChartPoints);
+        const metrics = await finishJob(this.store, trx, job, disks, nowMs, this.options.maxChartPoints, this.options.metrics);
         await this.store.jobs.saveDisks(trx, disks);
         await this.store.jobs.saveJobs(trx, [job]);
         return { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
       });
       if (!ended) continue;
       failed.push(candidate.id);
+      this.options.metrics.staleFailed();
       this.logger.warn({ job_id: candidate.id, vm_name: ended.job.vm_name, silent_seconds: Math.round(silentMs / 1000) }, message);
       this.events.emit('job:ended', ended);
     }
@@ -106,6 +109,7 @@ export class StaleDetector {
       const silent_seconds = Math.round((nowMs - candidate.last_activity_at) / 1000);
       const message = `No telemetry for ${formatDuration(silent_seconds)}; the job fails after ${formatDuration(this.options.failAfterMs / 1000)} of silence`;
       warned.push(job.id);
+      this.options.metrics.staleWarned();
       this.logger.warn({ job_id: job.id, vm_name: job.vm_name, silent_seconds }, message);
       const event: JobStaleEvent = { job: toBackupJob(job, disks, nowMs), silent_seconds, message };
       this.events.emit('job:stale', event);

@@ -105,6 +105,11 @@ export function jobQueries(tables: Tables) {
       return changed === 1;
     },
 
+    async countByStatus(db: Db, status: JobStatus): Promise<number> {
+      const row = await db(jobs).where({ status }).count({ n: '*' }).first();
+      return Number(row?.n ?? 0);
+    },
+
     async list(db: Db, filter: ListFilter): Promise<JobRow[]> {
       const q = db(jobs).select('*');
       if (filter.vm_name !== undefined) q.where('vm_name', filter.vm_name);

@@ -1,0 +1,93 @@
+import { TelemetryError } from '@backup-telemetry/contract';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Who sends a request: the bearer token (if any) and the peer address. */
+export interface Principal {
+  token?: string;
+  address?: string;
+}
+
+/** What an ingest request acts on; `vm_name` is known when a job is registered. */
+export interface IngestTarget {
+  action: 'register' | 'telemetry';
+  job_type: string;
+  job_id?: string;
+  vm_name?: string;
+}
+
+/** What a viewer wants to see: a job (with its VM once known), a VM, or everything (`{}`). */
+export interface ViewerTarget {
+  job_id?: string;
+  vm_name?: string;
+}
+
+/**
+ * Decides whether `token` may ingest for `target`. Return false for 403; throw
+ * `new TelemetryError('unauthorized', …)` for 401.
+ */
+export type VerifyIngest = (token: string | undefined, target: IngestTarget) => boolean | Promise<boolean>;
+
+/**
+ * Decides whether a viewer may read or subscribe to `target`. `source` is the Express request
+ * (REST) or the Socket.IO handshake (subscribe). Return false for 403; throw 401 as above.
+ */
+export type AuthorizeViewer = (source: unknown, target: ViewerTarget) => boolean | Promise<boolean>;
+
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match?.[1];
+}
+
+export interface AccessOptions {
+  ingestTokens?: readonly string[];
+  verifyIngest?: VerifyIngest;
+  authorizeViewer?: AuthorizeViewer;
+}
+
+/** Ingest and viewer checks of one plugin instance. */
+export class Access {
+  private readonly tokens: Set<string> | null;
+
+  constructor(private readonly options: AccessOptions) {
+    this.tokens = options.ingestTokens?.length ? new Set(options.ingestTokens) : null;
+  }
+
+  /** True when anyone may ingest (no tokens and no hook): hosts should warn about it. */
+  get ingestOpen(): boolean {
+    return this.tokens === null && this.options.verifyIngest === undefined;
+  }
+
+  /** A token the configured list knows (used to admit ingest sockets at handshake). */
+  knowsToken(token: string): boolean {
+    return this.tokens === null || this.tokens.has(token);
+  }
+
+  async checkIngest(principal: Principal, target: IngestTarget): Promise<void> {
+    this.authenticate(principal);
+    await this.authorize(principal, target);
+  }
+
+  /** 401 unless the principal carries a configured token (when tokens are configured). */
+  authenticate(principal: Principal): void {
+    if (this.tokens) {
+      if (!principal.token) throw new TelemetryError('unauthorized', 'ingest needs a token: send Authorization: Bearer <token> (socket: auth.token)', { field: 'authorization' });
+      if (!this.tokens.has(principal.token)) throw new TelemetryError('unauthorized', 'the ingest token is not valid', { field: 'authorization' });
+    }
+  }
+
+  /** 403 when the `verifyIngest` hook refuses this token for this target. */
+  async authorize(principal: Principal, target: IngestTarget): Promise<void> {
+    if (this.options.verifyIngest && !(await this.options.verifyIngest(principal.token, target))) {
+      const what = target.job_id ? `job ${target.job_id}` : `VM ${target.vm_name ?? '?'}`;
+      throw new TelemetryError('forbidden', `this token may not report for ${what}`, { field: 'authorization' });
+    }
+  }
+
+  async checkViewer(source: unknown, target: ViewerTarget): Promise<void> {
+    if (this.options.authorizeViewer && !(await this.options.authorizeViewer(source, target))) {
+      throw new TelemetryError('forbidden', 'not allowed to view this job or machine');
+    }
+  }
+}

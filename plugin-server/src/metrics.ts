@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics of one plugin instance, in its own registry (no global state): serve
+ * `plugin.metrics.registry.metrics()` at `/metrics`, or merge the registry into the host's.
+ */
+export class TelemetryMetrics {
+  readonly registry = new Registry();
+  private readonly updates = new Counter({ name: 'bt_telemetry_updates_total', help: 'Telemetry updates by result (applied, not_applied, rejected) and reason code', labelNames: ['result', 'reason'] as const, registers: [this.registry] });
+  private readonly latency = new Histogram({ name: 'bt_ingest_latency_seconds', help: 'Time from receiving an update to its commit', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
+  private readonly batch = new Histogram({ name: 'bt_ingest_batch_updates', help: 'Updates committed together in one transaction', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [this.registry] });
+  private readonly staleWarnings = new Counter({ name: 'bt_stale_warnings_total', help: 'job:stale warnings published', registers: [this.registry] });
+  private readonly staleFailures = new Counter({ name: 'bt_jobs_failed_stale_total', help: 'Jobs marked failed because they went silent', registers: [this.registry] });
+  private readonly rollup = new Histogram({ name: 'bt_rollup_duration_seconds', help: 'Time to roll an ended job up (read, compute, delete snapshots)', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
+
+  constructor(gauges: { runningJobs(): Promise<number>; viewers(): number }) {
+    new Gauge({ name: 'bt_running_jobs', help: 'Jobs currently running', registers: [this.registry], async collect() { this.set(await gauges.runningJobs()); } });
+    new Gauge({ name: 'bt_socket_viewers', help: 'Sockets connected to the telemetry namespace', registers: [this.registry], collect() { this.set(gauges.viewers()); } });
+  }
+
+  accepted(applied: boolean, seconds: number): void {
+    this.updates.inc({ result: applied ? 'applied' : 'not_applied', reason: 'ok' });
+    this.latency.observe(seconds);
+  }
+
+  private readonly counted = new WeakSet<object>();
+
+  /** Counts a refused update once, however many layers see the same error. */
+  rejected(code: string, error?: unknown): void {
+    if (error && typeof error === 'object') {
+      if (this.counted.has(error)) return;
+      this.counted.add(error);
+    }
+    this.updates.inc({ result: 'rejected', reason: code });
+  }
+
+  committed(updates: number): void {
+    this.batch.observe(updates);
+  }
+
+  staleWarned(): void {
+    this.staleWarnings.inc();
+  }
+
+  staleFailed(): void {
+    this.staleFailures.inc();
+  }
+
+  rolledUp(seconds: number): void {
+    this.rollup.observe(seconds);
+  }
+}
