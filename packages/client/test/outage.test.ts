@@ -54,6 +54,38 @@ describe('a hub that goes away and comes back', () => {
     });
   }
 
+  it('keeps every milestone and the end when the queue overflows during the outage', async () => {
+    const id = jobId('overflow');
+    await registerJob(hub.url, { id, vm_name: `vm-${id}`, repository_id: 'repo-1', backup_type: 'full' });
+    let clock = Date.now() - 200_000;
+    const dropped: object[] = [];
+    const reporter = createReporter({
+      hubUrl: hub.url, jobId: id, transport: 'http', ...fast, now: () => clock, intervalMs: 500, queueCapacity: 15,
+      logger: { warn: (fields, message) => { if (message?.startsWith('queue full')) dropped.push(fields); } },
+    });
+    reporter.report({ current_phase: 'transferring', bytes_transferred: 0, total_bytes: GIB });
+    assert.equal(await reporter.flush(3000), true);
+    await hub.stop();
+    // One report a (fake) second, each due by the interval rule: 100 plain states and 10 milestones.
+    for (let percent = 1; percent <= 100; percent += 1) {
+      clock += 1000;
+      reporter.report({ bytes_transferred: Math.round((GIB * percent) / 100), total_bytes: GIB });
+    }
+    const end = reporter.complete();
+    assert.equal(reporter.stats().queued, 15);
+    assert.ok(dropped.length >= 80, `${dropped.length} plain states dropped`);
+    assert.ok(dropped.every((d) => (d as { kind: string }).kind === 'state'));
+    await hub.restart();
+    assert.equal((await end).applied, true);
+    await reporter.close();
+
+    const history = await hub.history(id);
+    if (history.data_source !== 'rolled_up') assert.fail(`history is ${history.data_source}`);
+    const percents = history.performance_metrics.chart_data.map((p) => p.p);
+    for (let m = 10; m <= 100; m += 10) assert.ok(percents.includes(m), `milestone ${m} % survived the overflow (${percents.join(', ')})`);
+    assert.equal((await hub.job(id)).bytes_transferred, GIB);
+  });
+
   it('keeps report() silent and rejects complete() with end_timeout when the hub never comes back', async () => {
     const gone = await startHub();
     const id = jobId('gone');
