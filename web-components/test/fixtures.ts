@@ -116,9 +116,11 @@ type Route = (url: URL) => unknown;
 export function stubFetch(routes: Record<string, Route | unknown>) {
   const original = window.fetch;
   const requests: string[] = [];
-  window.fetch = (async (input: RequestInfo | URL) => {
+  const headers: Record<string, string>[] = [];
+  window.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input), location.href);
     requests.push(url.pathname + url.search);
+    headers.push({ ...(init?.headers as Record<string, string> | undefined) });
     for (const [prefix, answer] of Object.entries(routes)) {
       if (url.pathname === prefix || url.pathname.startsWith(prefix + '?')) {
         const body = typeof answer === 'function' ? (answer as Route)(url) : answer;
@@ -128,5 +130,5 @@ export function stubFetch(routes: Record<string, Route | unknown>) {
     }
     return new Response(JSON.stringify({ error: { status: 404, code: 'job_not_found', message: `no route ${url.pathname}` } }), { status: 404 });
   }) as typeof fetch;
-  return { requests, restore: () => (window.fetch = original) };
+  return { requests, headers, restore: () => (window.fetch = original) };
 }

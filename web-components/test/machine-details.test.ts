@@ -237,7 +237,7 @@ describe('bt-machine-details', () => {
     expect((window as unknown as { __pwned?: number }).__pwned).to.be.undefined;
   });
 
-  it('loads machine, backups, stats and the chart from the hub REST API', async () => {
+  it('loads machine, backups, stats and the chart from the hub REST API, with the host\'s auth header', async () => {
     const data = vmHistory();
     const hub = stubFetch({
       '/hub/api/machines/web-01': data.machine,
@@ -246,11 +246,12 @@ describe('bt-machine-details', () => {
       [`/hub/api/telemetry/history/${data.recent.backup_id}`]: { job_id: data.recent.backup_id, job_type: 'backup', data_source: 'rolled_up', status: 'completed', performance_metrics: data.recent.performance_metrics },
     });
     try {
-      const el = await fixture<BtMachineDetails>(html`<bt-machine-details vm-name="web-01" api-base="/hub/api" open></bt-machine-details>`);
+      const el = await fixture<BtMachineDetails>(html`<bt-machine-details vm-name="web-01" api-base="/hub/api" .requestInit=${{ headers: { authorization: 'Bearer viewer-1' } }} open></bt-machine-details>`);
       await waitUntil(() => el.telemetry.status === 'ready', 'REST data loaded');
       await el.updateComplete;
       expect(hub.requests).to.include.members(['/hub/api/machines/web-01', '/hub/api/backups?vm_name=web-01&limit=100', '/hub/api/backups/stats?vm_name=web-01']);
       expect($(el, '[part=machine-info]').textContent).to.include('Ubuntu 22.04');
+      expect(hub.headers.every((h) => h.authorization === 'Bearer viewer-1' && h.accept === 'application/json')).to.be.true;
       el.tab = 'performance';
       await el.updateComplete;
       const chart = $<BtSpeedChart>(el, 'bt-speed-chart');

@@ -36,12 +36,15 @@ export class BtBackupHistory extends LitElement {
   @property({ attribute: 'vm-name' }) vmName: string | null = null;
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
   @property({ attribute: 'api-base' }) apiBase = '/api/v1';
+  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
+  @property({ attribute: false }) requestInit: RequestInit | null = null;
   @property({ reflect: true }) theme?: 'dark' | 'light';
 
   private readonly telemetry = new TelemetryController(this);
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     this.telemetry.apiBase = this.apiBase;
+    this.telemetry.requestInit = this.requestInit;
     if ((changed.has('vmName') || changed.has('repositoryId')) && this.vmName && !this.backups) {
       void this.telemetry.loadVm(this.vmName, this.repositoryId);
     }

@@ -28,6 +28,8 @@ export class BtBackupTrends extends LitElement {
   @property({ attribute: 'vm-name' }) vmName: string | null = null;
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
   @property({ attribute: 'api-base' }) apiBase = '/api/v1';
+  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
+  @property({ attribute: false }) requestInit: RequestInit | null = null;
   @property({ reflect: true }) theme?: 'dark' | 'light';
 
   private readonly charts = new ChartController(this, (theme) => this.option(theme));
@@ -51,6 +53,7 @@ export class BtBackupTrends extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     this.telemetry.apiBase = this.apiBase;
+    this.telemetry.requestInit = this.requestInit;
     if ((changed.has('vmName') || changed.has('repositoryId')) && this.vmName && !this.backups) {
       void this.telemetry.loadVm(this.vmName, this.repositoryId);
     }

@@ -30,6 +30,8 @@ export class BtJobProgress extends LitElement {
   /** Load this job from the hub and follow it (optional; otherwise pass `job`). */
   @property({ attribute: 'job-id' }) jobId: string | null = null;
   @property({ attribute: 'api-base' }) apiBase = '/api/v1';
+  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
+  @property({ attribute: false }) requestInit: RequestInit | null = null;
   @property({ attribute: 'socket-url' }) socketUrl: string | null = null;
   @property({ attribute: false }) socket: Socket | null = null;
   @property({ reflect: true }) theme?: 'dark' | 'light';
@@ -37,7 +39,7 @@ export class BtJobProgress extends LitElement {
   private readonly telemetry = new TelemetryController(this);
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    Object.assign(this.telemetry, { apiBase: this.apiBase, socketUrl: this.socketUrl, socket: this.socket });
+    Object.assign(this.telemetry, { apiBase: this.apiBase, requestInit: this.requestInit, socketUrl: this.socketUrl, socket: this.socket });
     if (changed.has('job')) this.telemetry.job = this.job;
     if (changed.has('jobId') && this.jobId) {
       this.telemetry.unwatchAll();

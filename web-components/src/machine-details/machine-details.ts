@@ -57,6 +57,8 @@ export class BtMachineDetails extends LitElement {
   @property({ attribute: 'vm-name' }) vmName = '';
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
   @property({ attribute: 'api-base' }) apiBase = '/api/v1';
+  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
+  @property({ attribute: false }) requestInit: RequestInit | null = null;
   /** Whether the modal is shown. */
   @property({ type: Boolean, reflect: true }) open = false;
   /** Hub URL for live updates (the `/telemetry` namespace is appended). */
@@ -113,7 +115,7 @@ export class BtMachineDetails extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    Object.assign(this.telemetry, { apiBase: this.apiBase, socketUrl: this.socketUrl, socket: this.socket });
+    Object.assign(this.telemetry, { apiBase: this.apiBase, requestInit: this.requestInit, socketUrl: this.socketUrl, socket: this.socket });
     if (changed.has('backups') || changed.has('machine') || changed.has('stats')) {
       if (this.hostData) {
         this.telemetry.machine = this.machine;

@@ -62,6 +62,8 @@ export class TelemetryController implements ReactiveController {
   socketUrl: string | null = null;
   /** An existing socket.io-client Socket connected to the `/telemetry` namespace. */
   socket: Socket | null = null;
+  /** Merged into every REST request: e.g. `{ headers: { authorization: 'Bearer …' }, credentials: 'include' }`. */
+  requestInit: RequestInit | null = null;
 
   machine: Machine | null = null;
   backups: BackupJob[] = [];
@@ -113,8 +115,10 @@ export class TelemetryController implements ReactiveController {
   // ---- REST ----------------------------------------------------------------------------------
 
   private async getJson<T>(path: string): Promise<T> {
+    const init = this.requestInit ?? {};
     const res = await fetch(this.apiBase.replace(/\/+$/, '') + path, {
-      headers: { accept: 'application/json' },
+      ...init,
+      headers: { accept: 'application/json', ...(init.headers as Record<string, string> | undefined) },
       signal: this.abort.signal,
     });
     if (!res.ok) {

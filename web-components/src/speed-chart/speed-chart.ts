@@ -49,6 +49,8 @@ export class BtSpeedChart extends LitElement {
   @property({ attribute: 'job-id' }) jobId: string | null = null;
   /** Base of the hub's REST API. */
   @property({ attribute: 'api-base' }) apiBase = '/api/v1';
+  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
+  @property({ attribute: false }) requestInit: RequestInit | null = null;
   /** Hub URL for live updates (the `/telemetry` namespace is appended). */
   @property({ attribute: 'socket-url' }) socketUrl: string | null = null;
   /** An existing socket.io-client Socket on the hub's `/telemetry` namespace. */
@@ -147,6 +149,7 @@ export class BtSpeedChart extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     this.telemetry.apiBase = this.apiBase;
+    this.telemetry.requestInit = this.requestInit;
     this.telemetry.socketUrl = this.socketUrl;
     this.telemetry.socket = this.socket;
     if (changed.has('points') || changed.has('phases')) {

@@ -29,6 +29,8 @@ export class BtSuccessDonut extends LitElement {
   @property({ attribute: 'vm-name' }) vmName: string | null = null;
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
   @property({ attribute: 'api-base' }) apiBase = '/api/v1';
+  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
+  @property({ attribute: false }) requestInit: RequestInit | null = null;
   @property({ reflect: true }) theme?: 'dark' | 'light';
 
   private readonly charts = new ChartController(this, (theme) => this.option(theme));
@@ -54,6 +56,7 @@ export class BtSuccessDonut extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     this.telemetry.apiBase = this.apiBase;
+    this.telemetry.requestInit = this.requestInit;
     if ((changed.has('vmName') || changed.has('repositoryId')) && this.vmName && !this.stats) {
       void this.telemetry.loadVm(this.vmName, this.repositoryId, 1);
     }
