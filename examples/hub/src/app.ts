@@ -24,6 +24,7 @@ export interface Hub {
 /** A plugin that may or may not have the live half yet (`attach(io)` arrives with the live-hub issue). */
 type MaybeLivePlugin = TelemetryPlugin & { attach?: (io: SocketServer) => unknown };
 
+const SOCKET_BUFFER_BYTES = 64 * 1024 + 4096;
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
 const bundlePath = fileURLToPath(import.meta.resolve('@backup-telemetry/web-components/bundle'));
 
@@ -56,7 +57,8 @@ export async function createHub(config: HubConfig, logger: PinoLogger): Promise<
 
   const server = createServer(app);
   // The demo page is served from this origin; a production host would restrict CORS (see issue 6).
-  const io = new SocketServer(server, { cors: { origin: true } });
+  // Socket messages are capped like HTTP bodies (the plugin's 64 KiB default), plus Socket.IO framing.
+  const io = new SocketServer(server, { cors: { origin: true }, maxHttpBufferSize: SOCKET_BUFFER_BYTES });
   let redis: RedisLink | undefined;
   if (config.redisUrl) redis = await useRedisAdapter(io, config.redisUrl, logger);
 
