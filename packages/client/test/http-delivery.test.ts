@@ -9,7 +9,7 @@ async function registered(hub: TestHub, disks = 2): Promise<string> {
   const id = jobId('http');
   const job = await registerJob(hub.url, {
     id, vm_name: `vm-${id}`, repository_id: 'repo-1', backup_type: 'full',
-    disks: Array.from({ length: disks }, (_, i) => ({ disk_index: i, total_bytes: GIB })),
+    ...(disks > 0 ? { disks: Array.from({ length: disks }, (_, i) => ({ disk_index: i, total_bytes: GIB })) } : {}),
   });
   assert.equal(job.backup_id, id);
   return id;
@@ -72,6 +72,25 @@ describe('HTTP transport against a real hub (SQLite)', () => {
     await reporter.complete({ bytes_transferred: GIB });
     await reporter.close();
     assert.equal((await hub.job(id)).bytes_transferred, GIB);
+  });
+
+  it('skips an invalid report without throwing and keeps the last valid state', async () => {
+    const id = await registered(hub, 0);
+    const warnings: string[] = [];
+    const reporter = createReporter({ hubUrl: hub.url, jobId: id, transport: 'http', ...fast, logger: { warn: (_f, m) => warnings.push(m ?? '') } });
+    reporter.report({ bytes_transferred: 100, total_bytes: GIB });
+    assert.doesNotThrow(() => reporter.report({ bytes_transferred: -5 } as never));
+    assert.doesNotThrow(() => reporter.report({ bytes_transferred: 5, current_phase: 'x'.repeat(500) }));
+    assert.equal(warnings.filter((w) => w.startsWith('invalid progress report')).length, 2);
+    const end = reporter.complete();
+    assert.equal(reporter.complete(), end, 'a second end returns the first one');
+    await end;
+    await reporter.close();
+    assert.equal((await hub.job(id)).bytes_transferred, 100);
+  });
+
+  it('refuses an invalid registration before sending it', async () => {
+    await assert.rejects(registerJob(hub.url, { vm_name: '', repository_id: 'r', backup_type: 'full' }), (e: unknown) => (e as { field?: string }).field === 'vm_name');
   });
 
   it('sends a held-back state once the interval is up, without another report', async () => {

@@ -68,7 +68,8 @@ export function createSocketTransport(options: SocketTransportOptions): SocketTr
         resolve(value);
       };
       const onConnect = () => done(true);
-      const onError = () => { if (refusal !== undefined || timeoutMs === 0) done(false); };
+      // A failed attempt (refused, or nothing listening) ends the wait; Socket.IO keeps reconnecting.
+      const onError = () => done(false);
       const timer = setTimeout(() => done(socket.connected), timeoutMs);
       socket.on('connect', onConnect);
       socket.on('connect_error', onError);
