@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_DATABASE_URL, DEFAULT_PORT, readConfig } from '../examples/hub/src/config.js';
+import { ROOT } from './support/processes.js';
+
+describe('example hub configuration', () => {
+  it('starts on port 8082 with a SQLite file when nothing is set', () => {
+    const config = readConfig({});
+    assert.equal(config.port, DEFAULT_PORT);
+    assert.equal(config.databaseUrl, DEFAULT_DATABASE_URL);
+    assert.equal(config.redisUrl, undefined);
+    assert.deepEqual(config.ingestTokens, []);
+    assert.equal(config.staleFailAfterSeconds, undefined, 'unset values keep the plugin defaults');
+  });
+
+  it('reads every documented variable', () => {
+    const config = readConfig({
+      PORT: '9000', DATABASE_URL: 'mysql://root@127.0.0.1:3306/test', REDIS_URL: 'redis://127.0.0.1:6379',
+      TELEMETRY_STALE_CHECK_CRON: '*/5 * * * * *', TELEMETRY_STALE_WARN_SECONDS: '30', TELEMETRY_STALE_FAIL_SECONDS: '120',
+      TELEMETRY_SNAPSHOT_INTERVAL_SECONDS: '2', TELEMETRY_INGEST_TOKENS: 'alpha, beta,', TELEMETRY_RATE_LIMIT_PER_MINUTE: '600',
+    });
+    assert.deepEqual(
+      [config.port, config.databaseUrl, config.redisUrl, config.staleCheckCron, config.staleWarnAfterSeconds, config.staleFailAfterSeconds, config.snapshotIntervalSeconds, config.ingestTokens, config.rateLimitPerMinute],
+      [9000, 'mysql://root@127.0.0.1:3306/test', 'redis://127.0.0.1:6379', '*/5 * * * * *', 30, 120, 2, ['alpha', 'beta'], 600],
+    );
+  });
+
+  for (const [variable, value, message] of [
+    ['PORT', 'eighty', /PORT: expected a TCP port/],
+    ['PORT', '70000', /PORT: expected a TCP port/],
+    ['DATABASE_URL', 'postgres://db/x', /DATABASE_URL: expected sqlite:<path> or mysql:\/\//],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL: expected redis:\/\/host:6379/],
+    ['TELEMETRY_STALE_CHECK_CRON', 'every minute', /TELEMETRY_STALE_CHECK_CRON: expected a cron expression/],
+    ['TELEMETRY_STALE_WARN_SECONDS', '-5', /TELEMETRY_STALE_WARN_SECONDS: expected a positive number/],
+    ['TELEMETRY_SNAPSHOT_INTERVAL_SECONDS', '5s', /TELEMETRY_SNAPSHOT_INTERVAL_SECONDS: expected a number of seconds/],
+    ['TELEMETRY_RATE_LIMIT_PER_MINUTE', '0', /TELEMETRY_RATE_LIMIT_PER_MINUTE: expected a positive whole number/],
+  ] as const) {
+    it(`names ${variable} and the bad value ${JSON.stringify(value)}`, () => {
+      assert.throws(() => readConfig({ [variable]: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message) && error.message.includes(JSON.stringify(value)));
+    });
+  }
+
+  it('refuses a fail threshold that is not after the warning', () => {
+    assert.throws(() => readConfig({ TELEMETRY_STALE_WARN_SECONDS: '60', TELEMETRY_STALE_FAIL_SECONDS: '30' }), /must be greater than TELEMETRY_STALE_WARN_SECONDS \(60\)/);
+  });
+
+  it('hides the password of a database URL it refuses', () => {
+    assert.throws(() => readConfig({ DATABASE_URL: 'postgres://admin:s3cret@db/x' }), (error: Error) => !error.message.includes('s3cret'));
+  });
+
+  it('exits 2 with one clear log line when started with a bad value', () => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'examples/hub/dist/server.js')], {
+      env: { ...process.env, PORT: 'abc' }, encoding: 'utf8', timeout: 10_000,
+    });
+    assert.equal(run.status, 2);
+    const line = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+    assert.equal(line.variable, 'PORT');
+    assert.match(line.msg, /bad configuration: PORT: expected a TCP port 0–65535, got "abc"/);
+  });
+});
