@@ -319,3 +319,41 @@ describe('bt-machine-details', () => {
 // keep a reference so the fixture factory import is used in type position too
 void metrics;
 void points;
+
+describe('bt-machine-details moved while loading', () => {
+  it('loads again when put back after being removed mid-request', async () => {
+    const data = vmHistory();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const hub = stubFetch({
+      '/api/v1/machines/web-01': data.machine,
+      '/api/v1/backups': { backups: data.backups, next_before: null },
+      '/api/v1/backups/stats': data.stats,
+    });
+    const stubbed = window.fetch;
+    let calls = 0;
+    window.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      calls += 1;
+      if (calls <= 3) {
+        await gate;
+        if (init?.signal?.aborted) throw new DOMException('aborted', 'AbortError');
+      }
+      return stubbed(input, init);
+    }) as typeof fetch;
+    try {
+      const el = await fixture<BtMachineDetails>(html`<bt-machine-details vm-name="web-01" open></bt-machine-details>`);
+      const parent = el.parentElement!;
+      el.remove();
+      release();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(el.telemetry.status).to.equal('idle');
+      parent.append(el);
+      await waitUntil(() => el.telemetry.status === 'ready', 'loaded after being put back');
+      await el.updateComplete;
+      expect($(el, '[part=machine-info]').textContent).to.include('Ubuntu 22.04');
+      expect($<HTMLDialogElement>(el, 'dialog').matches(':modal'), 'still a modal after the move').to.be.true;
+    } finally {
+      hub.restore();
+    }
+  });
+});

@@ -99,6 +99,13 @@ export class BtMachineDetails extends LitElement {
     return jobs.find((j) => j.backup_id === this.selectedJobId) ?? jobs.find((j) => j.status === 'running') ?? jobs[0];
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.hasUpdated) return;
+    if (this.open && this.telemetry.status === 'idle') this.reload();
+    this.requestUpdate();
+  }
+
   /** Closes the modal and fires `close`. */
   close(): void {
     if (!this.open) return;
@@ -153,15 +160,15 @@ export class BtMachineDetails extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     const dialog = this.dialog;
-    if (changed.has('open') && dialog) {
-      if (this.open && !dialog.open) {
-        this.returnFocus = deepActiveElement() as HTMLElement | null;
-        dialog.showModal();
-        this.focusActiveTab();
-      } else if (!this.open && dialog.open) {
-        dialog.close();
-        this.returnFocus?.focus?.();
-      }
+    // Also re-shows the modal after the element was moved (removal drops a dialog from the top layer).
+    if (this.open && dialog && !dialog.matches(':modal')) {
+      if (changed.has('open')) this.returnFocus = deepActiveElement() as HTMLElement | null;
+      if (dialog.open) dialog.close();
+      dialog.showModal();
+      this.focusActiveTab();
+    } else if (!this.open && dialog?.open) {
+      dialog.close();
+      this.returnFocus?.focus?.();
     }
     if (this.focusTab) {
       this.focusTab = false;

@@ -156,7 +156,10 @@ export class TelemetryController implements ReactiveController {
       this.stats = stats;
       this.status = 'ready';
     } catch (e) {
-      if (this.abort.signal.aborted) return;
+      if (this.abort.signal.aborted) {
+        this.status = 'idle'; // removed mid-load: load again when put back
+        return;
+      }
       this.status = 'error';
       this.error = (e as Error).message;
     }
@@ -204,7 +207,10 @@ export class TelemetryController implements ReactiveController {
         this.setChart(jobId, { status: 'ready', source: pushed.length ? 'live_snapshots' : 'none', points: pushed, phases: null, metrics: null });
       }
     } catch (e) {
-      if (this.abort.signal.aborted) return;
+      if (this.abort.signal.aborted) {
+        this.charts.delete(jobId);
+        return;
+      }
       this.setChart(jobId, { status: 'error', source: 'none', points: [], phases: null, metrics: null, error: (e as Error).message });
     }
   }
