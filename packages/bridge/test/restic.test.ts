@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BackupJob } from '@backup-telemetry/contract';
+import { randomFolder, startBridge } from './support/bridge.js';
+import { startHub, type TestHub } from './support/hub.js';
+import { buildBridge, installed, removeTempDirs, restic, resticRepo } from './support/tools.js';
+
+const DATA_BYTES = 240 * 1024 * 1024;
+const FILE_BYTES = 16 * 1024 * 1024;
+let seq = 0;
+const jobId = (name: string) => `${name}-${process.pid}-${(seq += 1)}`;
+
+/** restic's summary line, as the bridge passes it through on stdout. */
+function summaryOf(stdout: string): Record<string, number | string> {
+  const line = stdout.split('\n').find((l) => l.includes('"message_type":"summary"'));
+  assert.ok(line, `no restic summary on the bridge's stdout:\n${stdout}`);
+  return JSON.parse(line) as Record<string, number | string>;
+}
+
+describe('backup-telemetry run -- restic (real restic, real hub)', () => {
+  let hub: TestHub;
+  let data: string;
+  /** One small file: for runs where the amount of data does not matter. */
+  let small: string;
+
+  before(async () => {
+    assert.ok(installed('restic', 'version'), 'restic is not installed (Debian: apt-get install restic; .ci/run installs it)');
+    buildBridge();
+    [hub, data] = await Promise.all([startHub(), randomFolder(DATA_BYTES, FILE_BYTES)]);
+    small = mkdtempSync(join(tmpdir(), 'bt-bridge-small-'));
+    writeFileSync(join(small, 'a.txt'), 'hello\n');
+  });
+
+  after(async () => {
+    await hub?.close();
+    for (const dir of [data, small]) if (dir) rmSync(dir, { recursive: true, force: true });
+    removeTempDirs();
+  });
+
+  it('reports a 240 MB backup as completed with the bytes restic\'s summary reports, its facts and a chart of several points', async () => {
+    const { repo, env } = resticRepo();
+    const id = jobId('restic-full');
+    const run = startBridge(['--hub', hub.url, '--vm', 'web-01', '--repository', 'local', '--backup-type', 'full', '--transport', 'http',
+      '--job-id', id, '--interval-seconds', '1', '--', 'restic', '-r', repo, 'backup', data], env);
+    assert.equal(await run.exited, 0, run.stderr);
+
+    const summary = summaryOf(run.stdout);
+    assert.equal(summary.total_bytes_processed, DATA_BYTES);
+    assert.doesNotMatch(run.stdout, /"message_type":"status"/, 'progress lines are turned into telemetry, not printed');
+    assert.match(run.stderr, /added --json/);
+
+    const job = await hub.job(id);
+    assert.equal(job.status, 'completed');
+    assert.equal(job.vm_name, 'web-01');
+    assert.equal(job.type, 'full');
+    assert.equal(job.repository_path, repo);
+    assert.equal(job.bytes_transferred, summary.total_bytes_processed);
+    assert.equal(job.progress_percent, 100);
+    assert.equal(job.error_message, null);
+    assert.deepEqual(pick(job.details, ['tool', 'snapshot_id', 'files_new', 'files_changed', 'files_unmodified', 'data_added_bytes', 'total_bytes_processed', 'exit_code']), {
+      tool: 'restic', snapshot_id: summary.snapshot_id, files_new: DATA_BYTES / FILE_BYTES, files_changed: 0, files_unmodified: 0,
+      data_added_bytes: summary.data_added, total_bytes_processed: DATA_BYTES, exit_code: 0,
+    });
+    assert.equal(typeof job.details?.total_duration_seconds, 'number');
+
+    const metrics = job.performance_metrics;
+    assert.ok(metrics, 'an ended job carries its rolled-up metrics');
+    assert.ok(metrics.chart_data.length >= 5, `chart of ${metrics.chart_data.length} points: ${JSON.stringify(metrics.chart_data)}`);
+    assert.ok(metrics.chart_data.some((p) => p.s > 0), 'the chart shows a transfer speed');
+    assert.deepEqual(metrics.phases.map((p) => p.phase), ['scanning', 'transferring', 'finalizing']);
+    assert.equal(metrics.bytes_transferred, DATA_BYTES);
+    assert.equal((await hub.history(id)).data_source, 'rolled_up');
+
+    const snapshots = JSON.parse(restic(['-r', repo, 'snapshots', '--json'], env).stdout) as { short_id: string }[];
+    assert.deepEqual(snapshots.map((s) => s.short_id), [summary.snapshot_id], 'the snapshot the hub names is in the repository');
+  });
+
+  it('reports an unchanged second run over the default transport with no data added', async () => {
+    const { repo, env } = resticRepo();
+    {
+      const first = startBridge(['--hub', hub.url, '--job-id', jobId('restic-first'), '--', 'restic', '-r', repo, 'backup', small], env);
+      assert.equal(await first.exited, 0, first.stderr);
+      const id = jobId('restic-incremental');
+      const second = startBridge(['--hub', hub.url, '--job-id', id, '--', 'restic', '-r', repo, 'backup', '--json', small], env);
+      assert.equal(await second.exited, 0, second.stderr);
+      assert.doesNotMatch(second.stderr, /added --json/);
+      const job = await hub.job(id);
+      assert.equal(job.status, 'completed');
+      assert.equal(job.type, 'incremental');
+      assert.deepEqual(pick(job.details, ['files_new', 'files_unmodified']), { files_new: 0, files_unmodified: 1 });
+      assert.ok(Number(job.details?.data_added_bytes) < 4096, `only metadata is added, got ${job.details?.data_added_bytes}`);
+    }
+  });
+
+  it('fails the job with restic\'s own message on a wrong password, and exits with restic\'s code', async () => {
+    const { repo, env } = resticRepo();
+    const wrong = { ...env, RESTIC_PASSWORD: 'not the password' };
+    const direct = restic(['-r', repo, 'backup', '--json', data], wrong);
+    assert.notEqual(direct.status, 0);
+    const fatal = direct.stderr.split('\n').find((l) => /wrong password/.test(l));
+    assert.ok(fatal, `restic itself says: ${direct.stderr}`);
+
+    const id = jobId('restic-wrong-password');
+    const run = startBridge(['--hub', hub.url, '--transport', 'http', '--job-id', id, '--', 'restic', '-r', repo, 'backup', data], wrong);
+    assert.equal(await run.exited, direct.status);
+    assert.ok(run.stderr.includes(fatal), 'restic\'s error reaches the terminal untouched');
+    const job = await hub.job(id);
+    assert.equal(job.status, 'failed');
+    assert.ok(job.error_message?.includes(fatal.replace(/^\{.*"message":"|".*$/g, '')), job.error_message ?? 'no error message');
+    assert.match(job.error_message!, new RegExp(`exit code ${direct.status}`));
+    assert.equal(job.details?.exit_code, direct.status);
+  });
+
+  it('stops restic on SIGINT, ends the job cancelled and exits 130, leaving no snapshot', async () => {
+    const { repo, env } = resticRepo();
+    const id = jobId('restic-interrupted');
+    // The upload limit (KiB/s) keeps the backup running long enough to be interrupted mid-transfer.
+    const run = startBridge(['--hub', hub.url, '--transport', 'http', '--job-id', id, '--interval-seconds', '1', '--',
+      'restic', '-r', repo, '--limit-upload', '20480', 'backup', data], env);
+    await run.waitFor('restic: transferring');
+    await waitUntil(async () => (await hub.job(id)).bytes_transferred > 0);
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 130, run.stderr);
+    assert.match(run.stderr, /SIGINT: stopping restic/);
+    const job = await hub.job(id);
+    assert.equal(job.status, 'cancelled');
+    assert.equal(job.details?.cancelled_by, 'SIGINT');
+    assert.ok(job.bytes_transferred > 0 && job.bytes_transferred < DATA_BYTES, `stopped mid-backup at ${job.bytes_transferred} bytes`);
+    assert.deepEqual(JSON.parse(restic(['-r', repo, 'snapshots', '--json'], env).stdout), []);
+  });
+
+  it('passes output it does not understand to the terminal untouched', async () => {
+    const { repo, env } = resticRepo();
+    const id = jobId('restic-passthrough');
+    const missing = join(tmpdir(), `bt-bridge-missing-${process.pid}`);
+    const direct = restic(['-r', repo, 'backup', '--json', missing, small], env);
+    const notice = direct.stderr.split('\n').find((l) => l.includes(missing));
+    assert.ok(notice, direct.stderr);
+    const run = startBridge(['--hub', hub.url, '--transport', 'http', '--job-id', id, '--', 'restic', '-r', repo, 'backup', missing, small], env);
+    assert.equal(await run.exited, direct.status);
+    assert.ok(run.stderr.split('\n').includes(notice), `expected restic's own line ${JSON.stringify(notice)} in:\n${run.stderr}`);
+    assert.equal((await hub.job(id)).status, 'completed');
+  });
+
+  it('still runs the backup, and exits with restic\'s status, when the hub cannot be reached', async () => {
+    const { repo, env } = resticRepo();
+    {
+      const run = startBridge(['--hub', await closedPortUrl(), '--', 'restic', '-r', repo, 'backup', small], env);
+      assert.equal(await run.exited, 0, run.stderr);
+      assert.match(run.stderr, /running without telemetry/);
+      assert.equal((JSON.parse(restic(['-r', repo, 'snapshots', '--json'], env).stdout) as unknown[]).length, 1);
+    }
+  });
+});
+
+function pick(details: BackupJob['details'], keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, details?.[k]]));
+}
+
+/** A URL nothing listens on: a port the OS just handed out and took back. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
