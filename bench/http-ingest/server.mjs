@@ -6,7 +6,7 @@ import express from 'express';
 import { validateUpdate } from '@backup-telemetry/contract';
 import { applyUpdate, createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
 import { tell } from '../lib/child.mjs';
-import { MYSQL_URL } from '../lib/env.mjs';
+import { MYSQL_URL, PLUGIN_OPTIONS } from '../lib/env.mjs';
 import { registration } from '../lib/payload.mjs';
 import { traceBatches } from '../lib/trace.mjs';
 import { createLanes } from '../lib/lanes.mjs';
@@ -38,6 +38,7 @@ if (mode === 'express') {
     databaseUrl: MYSQL_URL,
     tablePrefix: prefix,
     logger: defaultLogger('warn'),
+    ...PLUGIN_OPTIONS,
   });
   await plugin.migrate();
   if (mode === 'naive') app.post('/api/v1/telemetry/:job_type/:job_id', express.json({ limit: 65_536, strict: true }), naiveIngest(plugin));

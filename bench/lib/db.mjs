@@ -1,11 +1,11 @@
 // Database housekeeping for benches: a plugin on a fresh prefix, and dropping whatever a prefix left.
 import knexFactory from 'knex';
 import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
-import { MYSQL_URL } from './env.mjs';
+import { MYSQL_URL, PLUGIN_OPTIONS } from './env.mjs';
 
 /** A migrated plugin on MariaDB under `prefix` (the caller closes it). */
 export async function pluginOn(prefix, options = {}) {
-  const plugin = createTelemetryPlugin({ databaseUrl: MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), ...options });
+  const plugin = createTelemetryPlugin({ databaseUrl: MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), ...PLUGIN_OPTIONS, ...options });
   await plugin.migrate();
   return plugin;
 }

@@ -31,3 +31,9 @@ export async function machineFacts(knex) {
     loadavg: os.loadavg().map((v) => v.toFixed(2)).join(' '),
   };
 }
+
+/**
+ * Plugin options every bench instance uses: rate limits set far above any bench rate (so the limiter
+ * still runs but never answers 429 to a load generator on one address), no stale-detector cron.
+ */
+export const PLUGIN_OPTIONS = { rateLimitPerMinute: 1e9, rateLimitPerSourcePerMinute: 1e9, staleDetection: false };

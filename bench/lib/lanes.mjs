@@ -3,12 +3,12 @@
 // Batches of different lanes commit concurrently while one job's updates stay in order. It shows
 // what letting the pipeline keep more than one transaction in flight would gain.
 import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
-import { MYSQL_URL } from './env.mjs';
+import { MYSQL_URL, PLUGIN_OPTIONS } from './env.mjs';
 
 export async function createLanes(prefix, count) {
   const lanes = [];
   for (let i = 0; i < count; i++) {
-    const plugin = createTelemetryPlugin({ databaseUrl: MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), staleDetection: false });
+    const plugin = createTelemetryPlugin({ databaseUrl: MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), ...PLUGIN_OPTIONS });
     await plugin.migrate();
     lanes.push(plugin);
   }

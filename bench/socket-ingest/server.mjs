@@ -1,12 +1,12 @@
 // One Socket.IO server under test, in its own process: `plugin` (socket ingest through
-// plugin.attach(io), acknowledged after commit) or `raw` (Socket.IO acknowledging the same event
-// with the same reply, storing nothing). Prints {ready, port, pid}; SIGTERM drops tables and exits 0.
+// plugin.attach(io), acknowledged after commit), `raw` (Socket.IO acknowledging the same event
+// with the same reply, storing nothing) or `raw-broadcast` (raw, plus a push to the job's room). Prints {ready, port, pid}; SIGTERM drops tables and exits 0.
 import { createServer } from 'node:http';
 import express from 'express';
 import { Server } from 'socket.io';
 import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
 import { tell } from '../lib/child.mjs';
-import { MYSQL_URL } from '../lib/env.mjs';
+import { MYSQL_URL, PLUGIN_OPTIONS } from '../lib/env.mjs';
 import { registration } from '../lib/payload.mjs';
 import { traceBatches } from '../lib/trace.mjs';
 import { createLanes } from '../lib/lanes.mjs';
@@ -18,10 +18,13 @@ const io = new Server(httpServer, { serveClient: false, transports: ['websocket'
 let plugin = null;
 let lanes = null;
 
-if (mode === 'raw') {
-  io.of('/telemetry').on('connection', (socket) => {
+if (mode === 'raw' || mode === 'raw-broadcast') {
+  // raw-broadcast (fan-out baseline) also pushes each event to the job's room, as the plugin does after commit.
+  const nsp = io.of('/telemetry');
+  nsp.on('connection', (socket) => {
     socket.on('telemetry', (payload, ack) => {
       if (payload === null || typeof payload !== 'object') return ack?.({ ok: false });
+      if (mode === 'raw-broadcast') nsp.to(`job:${payload.job_id}`).emit('job:update', { job: payload });
       ack?.({ ok: true, applied: true });
     });
     socket.on('subscribe', async (request, ack) => {
@@ -44,7 +47,7 @@ if (mode === 'raw') {
     });
   });
 } else {
-  plugin = createTelemetryPlugin({ databaseUrl: MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), staleDetection: false });
+  plugin = createTelemetryPlugin({ databaseUrl: MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), ...PLUGIN_OPTIONS });
   await plugin.migrate();
   app.use('/api/v1', plugin.router);
   plugin.attach(io);
