@@ -15,6 +15,8 @@ export interface BridgeIO {
   env: NodeJS.ProcessEnv;
   /** Where SIGINT/SIGTERM/SIGHUP arrive (the process). */
   signals: NodeJS.EventEmitter;
+  /** Whether stdin is a terminal: then Ctrl-C reaches the tool from the terminal itself. */
+  stdinIsTTY: boolean;
 }
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -22,12 +24,17 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const PARTIAL_LINE_IDLE_MS = 150;
 /** After a forwarded signal, the tool gets this long to clean up before SIGKILL. */
 const KILL_AFTER_MS = 10_000;
+/**
+ * Ctrl-C in a terminal already signals the whole foreground group, the tool included; a second SIGINT
+ * makes borg skip its checkpoint. So a SIGINT is forwarded only if the tool is still running this much later.
+ */
+const TERMINAL_SIGINT_GRACE_MS = 2000;
 const STDERR_TAIL_LINES = 20;
 /** Most stdout kept for a tool's final JSON document (borg `create --json`). */
 const MAX_STDOUT_DOCUMENT_BYTES = 4 * 1024 * 1024;
 
 /** Runs the command, reports it to the hub, and resolves with the exit status the bridge should exit with. */
-export async function runBridge(options: CliOptions, io: BridgeIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process }): Promise<number> {
+export async function runBridge(options: CliOptions, io: BridgeIO = defaultIO()): Promise<number> {
   const say = (message: string) => { if (!options.quiet) io.stderr.write(`backup-telemetry: ${message}\n`); };
   const command = prepareCommand(options.command, { tool: options.tool, autoFlags: options.autoFlags, env: io.env });
   if (command.added.length > 0) say(`added ${command.added.join(' ')} to read ${command.tool}'s progress`);
@@ -49,6 +56,10 @@ export async function runBridge(options: CliOptions, io: BridgeIO = { stdout: pr
   await endJob(reporter, outcome, say);
   say(describe(jobId, outcome, tracker, reporter !== null));
   return outcome.exitCode;
+}
+
+function defaultIO(): BridgeIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process, stdinIsTTY: process.stdin.isTTY === true };
 }
 
 async function openReporter(options: CliOptions, command: ToolCommand, jobId: string, say: (m: string) => void): Promise<Reporter | null> {
@@ -117,11 +128,13 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
 
   return new Promise<ExitFacts>((resolve) => {
     let child: ChildProcess;
+    let graceTimer: NodeJS.Timeout | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       if (interruptedBy === null) {
         interruptedBy = signal;
         say(`${signal}: stopping ${command.tool ?? command.argv[0]}`);
-        child.kill(signal);
+        if (signal === 'SIGINT' && io.stdinIsTTY) graceTimer = setTimeout(() => child.kill(signal), TERMINAL_SIGINT_GRACE_MS);
+        else child.kill(signal);
         killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
       } else {
         child.kill('SIGKILL');
@@ -129,6 +142,7 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
     };
     const finish = (facts: Omit<ExitFacts, 'interruptedBy' | 'stderrTail'>) => {
       clearTimeout(killTimer);
+      clearTimeout(graceTimer);
       const document = command.parseStdout && stdoutKeptBytes < MAX_STDOUT_DOCUMENT_BYTES ? safely(() => command.parseStdout!(Buffer.concat(stdoutKept).toString('utf8'))) : null;
       if (document) tracker.apply(document);
       for (const signal of FORWARDED_SIGNALS) io.signals.off(signal, onSignal);
