@@ -94,3 +94,43 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  describe(`chart time on ${backend.name}`, { skip: backend.skip }, () => {
+    let hub: TestHub;
+    let clock = Date.now();
+    before(async () => { hub = await startHub(backend, { now: () => clock, snapshotIntervalSeconds: 5 }); });
+    after(async () => { await hub?.close(); });
+
+    it('keeps milestones that arrive late after an outage at the time they were measured', async () => {
+      const start = clock;
+      const id = await registerJob(hub.http, { disks: [] });
+      clock = start + 1000;
+      await send(hub.http, id, { status: 'running', bytes_transferred: 0, timestamp: clock }).expect(200);
+      // The hub is unreachable for a minute; the client queues one update every 10 s...
+      const queued = [1, 2, 3, 4, 5].map((i) => ({ status: 'running', bytes_transferred: i * 100, progress_percent: i * 10, timestamp: start + 1000 + i * 10_000 }));
+      // ...and delivers them all within the same second when the hub is back.
+      clock = start + 70_000;
+      for (const body of queued) await send(hub.http, id, body).expect(200);
+      const live = (await hub.http.get(`/api/v1/telemetry/history/${id}`).expect(200)).body;
+      assert.deepEqual(live.chart_data.map((p: { t: number }) => p.t), [1, 11, 21, 31, 41, 51]);
+      clock = start + 71_000;
+      await send(hub.http, id, { status: 'completed', bytes_transferred: 600, timestamp: start + 56_000 }).expect(200);
+      const job = (await hub.http.get(`/api/v1/backups/${id}`).expect(200)).body;
+      assert.equal(job.duration_seconds, 56, 'a late end keeps its own time, not the time it arrived');
+      assert.equal(job.bytes_transferred, 600, 'a job whose disks never reported keeps the bytes its client sent');
+    });
+
+    it('places the points of a client whose clock runs two minutes slow on the hub clock', async () => {
+      const start = clock;
+      const skew = -120_000;
+      const id = await registerJob(hub.http);
+      for (let i = 1; i <= 4; i++) {
+        clock = start + i * 5000;
+        await send(hub.http, id, { status: 'running', bytes_transferred: i * 100, timestamp: clock + skew }).expect(200);
+      }
+      const live = (await hub.http.get(`/api/v1/telemetry/history/${id}`).expect(200)).body;
+      assert.deepEqual(live.chart_data.map((p: { t: number }) => p.t), [5, 10, 15, 20]);
+    });
+  });
+}

@@ -1,5 +1,5 @@
 import { isTerminalStatus, TelemetryError, type NormalizedUpdate } from '@backup-telemetry/contract';
-import type { DiskRow, JobRow, SnapshotRow } from '../store/rows.js';
+import { startOf, type DiskRow, type JobRow, type SnapshotRow } from '../store/rows.js';
 
 /** A job and its disks as one batch holds them while applying updates in memory. */
 export interface JobState {
@@ -25,9 +25,23 @@ function diskOf(state: JobState, index: number): DiskRow {
 const percentOf = (bytes: number, total: number) => (total > 0 ? Math.min(100, Math.round((bytes / total) * 10000) / 100) : 0);
 
 /**
+ * When the client measured this update, on the hub's clock. The job's clock offset is the smallest
+ * delay (receive time − client timestamp) seen so far: it absorbs the client's clock skew, while
+ * updates that waited in a client's queue during an outage keep their real place in time.
+ */
+function measuredAt(job: JobRow, stamp: number | undefined, nowMs: number): number {
+  if (stamp === undefined) return nowMs;
+  const delay = nowMs - stamp;
+  job.clock_offset_ms = job.clock_offset_ms === null ? delay : Math.min(job.clock_offset_ms, delay);
+  const floor = Math.max(startOf(job), job.last_snapshot_at ?? -Infinity);
+  return Math.min(nowMs, Math.max(floor, stamp + job.clock_offset_ms));
+}
+
+/**
  * Applies one validated update to a job's in-memory state (mutating it), deciding whether the
  * update is newer than what is stored and whether it earns a snapshot. Throws 409 for an ended job.
- * `nowMs` is the hub's clock: it stamps liveness and snapshots; the client's timestamp only orders.
+ * `nowMs` is the hub's clock and stamps liveness (staleness never trusts the client's clock); the
+ * client's timestamp orders updates and, mapped onto the hub clock, places snapshots and the end.
  */
 export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: number, snapshotIntervalMs: number): ApplyOutcome {
   const { job } = state;
@@ -42,6 +56,7 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
   }
 
   const previousPhase = job.current_phase;
+  const at = measuredAt(job, stamp, nowMs);
   const status = update.status ?? (job.status === 'pending' ? 'running' : job.status);
   if (update.current_phase !== undefined) job.current_phase = update.current_phase;
   if (update.transfer_speed_bps !== undefined) job.transfer_speed_bps = update.transfer_speed_bps;
@@ -76,21 +91,22 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
   job.stale_warned_at = null;
 
   const ended = isTerminalStatus(status);
+  if (ended) job.completed_at = at;
   let snapshot: SnapshotRow | null = null;
   if (status === 'running') {
-    const due = job.last_snapshot_at === null || nowMs - job.last_snapshot_at >= snapshotIntervalMs || job.current_phase !== previousPhase;
+    const due = job.last_snapshot_at === null || at - job.last_snapshot_at >= snapshotIntervalMs || job.current_phase !== previousPhase;
     if (due) {
       snapshot = {
         job_id: job.id,
         job_type: job.job_type,
-        timestamp: nowMs,
+        timestamp: at,
         bytes_transferred: job.bytes_transferred,
         total_bytes: job.total_bytes,
         transfer_speed_bps: job.transfer_speed_bps,
         progress_percent: job.progress_percent,
         current_phase: job.current_phase,
       };
-      job.last_snapshot_at = nowMs;
+      job.last_snapshot_at = at;
     }
   }
   return { applied: true, snapshot, ended };

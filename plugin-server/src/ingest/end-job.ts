@@ -7,14 +7,16 @@ import { startOf, type DiskRow, type JobRow } from '../store/rows.js';
 
 /**
  * The one end-of-job step, used by client updates and the stale detector alike, inside the
- * transaction that ends the job: bytes become the sum over the disks, `completed_at` is set, the
+ * transaction that ends the job: bytes become the sum over the disks (once they reported any), `completed_at` is set, the
  * snapshots are rolled up into `performance_metrics` and deleted. Mutates `job` and `disks`.
  */
 export async function finishJob(
   store: Store, trx: Knex.Transaction, job: JobRow, disks: DiskRow[], nowMs: number, maxChartPoints: number, metrics?: TelemetryMetrics,
 ): Promise<PerformanceMetrics> {
   const started = performance.now();
-  if (disks.length) job.bytes_transferred = disks.reduce((sum, d) => sum + d.bytes_transferred, 0);
+  // The disks are the truth once they reported progress; a client reporting only job totals keeps its own.
+  const diskBytes = disks.reduce((sum, d) => sum + d.bytes_transferred, 0);
+  if (diskBytes > 0) job.bytes_transferred = diskBytes;
   job.completed_at = job.completed_at ?? nowMs;
   if (job.status === 'completed') {
     job.progress_percent = 100;

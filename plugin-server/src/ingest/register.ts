@@ -53,6 +53,7 @@ export async function registerJob(
     last_telemetry_at: null,
     last_update_at: null,
     last_snapshot_at: null,
+    clock_offset_ms: null,
     stale_warned_at: null,
     error_message: null,
     details: null,

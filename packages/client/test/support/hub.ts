@@ -33,11 +33,12 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startHub(options: { snapshotIntervalSeconds?: number } = {}): Promise<TestHub> {
+export async function startHub(options: { snapshotIntervalSeconds?: number; now?: () => number } = {}): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'bt-client-'));
   const plugin = createTelemetryPlugin({
     databaseUrl: `sqlite:${join(dir, 'telemetry.sqlite')}`,
     snapshotIntervalSeconds: options.snapshotIntervalSeconds ?? 0,
+    now: options.now,
     logger: defaultLogger('silent'),
   });
   await plugin.migrate();

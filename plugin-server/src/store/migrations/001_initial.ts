@@ -22,6 +22,7 @@ export const initialSchema: Migration = {
       table.bigInteger('last_telemetry_at').nullable();
       table.bigInteger('last_update_at').nullable().comment('client timestamp of the newest applied update');
       table.bigInteger('last_snapshot_at').nullable();
+      table.bigInteger('clock_offset_ms').nullable().comment('smallest (hub receive time - client timestamp) seen: maps client times onto the hub clock');
       table.bigInteger('stale_warned_at').nullable();
       table.text('error_message').nullable();
       table.json('details').nullable();
