@@ -55,6 +55,8 @@ export async function runBridge(options: CliOptions, io: BridgeIO = defaultIO())
   const outcome = decideOutcome(tracker, exit);
   await endJob(reporter, outcome, say);
   say(describe(jobId, outcome, tracker, reporter !== null));
+  // Not the tool's output but the reason nothing ran: shown even with --quiet.
+  if (exit.spawnError && options.quiet) io.stderr.write(`backup-telemetry: ${exit.spawnError}\n`);
   return outcome.exitCode;
 }
 
@@ -140,7 +142,10 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
         child.kill('SIGKILL');
       }
     };
+    let finished = false;
     const finish = (facts: Omit<ExitFacts, 'interruptedBy' | 'stderrTail'>) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(killTimer);
       clearTimeout(graceTimer);
       const document = command.parseStdout && stdoutKeptBytes < MAX_STDOUT_DOCUMENT_BYTES ? safely(() => command.parseStdout!(Buffer.concat(stdoutKept).toString('utf8'))) : null;
@@ -158,13 +163,14 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
     for (const signal of FORWARDED_SIGNALS) io.signals.on(signal, onSignal);
     pipeLines(child.stdout!, (line) => handle(line, 'stdout', io.stdout));
     pipeLines(child.stderr!, (line) => handle(line, 'stderr', io.stderr));
-    let spawnError: string | undefined;
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      spawnError = error.code === 'ENOENT' ? `cannot start ${command.argv[0]}: command not found` : `${command.argv[0]}: ${error.message}`;
-      if (child.pid === undefined) finish({ code: null, signal: null, spawnError });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // Only a failed start ends the run here; other errors (a failed kill) are followed by 'close'.
+      if (child.pid !== undefined) return;
+      const reason = error.code === 'ENOENT' ? 'command not found' : error.message;
+      finish({ code: null, signal: null, spawnError: `cannot start ${command.argv[0]}: ${reason}` });
     });
     child.once('close', (code, signal) => {
-      if (child.pid !== undefined) finish({ code, signal, spawnError });
+      if (child.pid !== undefined) finish({ code, signal });
     });
   });
 }

@@ -130,13 +130,13 @@ export function decideOutcome(tracker: JobTracker, exit: ExitFacts): Outcome {
     if (tracker.tool === 'restic' && exit.code === 3) details.incomplete_snapshot = true;
     return { status: 'completed', exitCode: toolExit, final: { ...final, progress_percent: 100, eta_seconds: 0 } };
   }
+  if (exit.spawnError) return { status: 'failed', error: exit.spawnError, exitCode: 127, final };
   const error = `${failureText(tracker, exit)} (${exit.code !== null ? `exit code ${exit.code}` : `killed by ${exit.signal}`})`;
-  return { status: 'failed', error, exitCode: exit.spawnError ? 127 : toolExit, final };
+  return { status: 'failed', error, exitCode: toolExit, final };
 }
 
 /** The tool's own words: its fatal errors, else the tail of its stderr, else its warnings. */
 function failureText(tracker: JobTracker, exit: ExitFacts): string {
-  if (exit.spawnError) return exit.spawnError;
   if (tracker.fatal.length > 0) return tracker.fatal.join('\n');
   const tail = exit.stderrTail.map((l) => l.trim()).filter(Boolean).slice(-MAX_ERRORS);
   if (tail.length > 0) return tail.join('\n');
