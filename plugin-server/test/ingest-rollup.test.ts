@@ -134,3 +134,33 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  describe(`backdated jobs on ${backend.name}`, { skip: backend.skip }, () => {
+    let hub: TestHub;
+    before(async () => { hub = await startHub(backend, { now: Date.now, staleWarnAfterSeconds: 60, staleFailAfterSeconds: 300 }); });
+    after(async () => { await hub?.close(); });
+
+    it('keeps a job registered after the fact on its own timeline, and does not call it stale at once', async () => {
+      const started = Date.now() - 2 * 24 * 3600_000;
+      const res = await hub.http.post('/api/v1/backups').send({ id: 'imported-1', vm_name: 'import-vm', repository_id: 'r', backup_type: 'full', started_at: new Date(started).toISOString() }).expect(201);
+      assert.equal(res.body.started_at, new Date(started).toISOString());
+      assert.deepEqual((await hub.plugin.stale.checkOnce()).failed, [], 'silence counts from registration, on the hub clock');
+      for (let i = 1; i <= 3; i++) await send(hub.http, 'imported-1', { status: 'running', bytes_transferred: i * 100, current_phase: 'transferring', timestamp: started + i * 60_000 }).expect(200);
+      await send(hub.http, 'imported-1', { status: 'completed', timestamp: started + 240_000 }).expect(200);
+      const job = (await hub.http.get('/api/v1/backups/imported-1').expect(200)).body;
+      assert.equal(job.duration_seconds, 240);
+      assert.equal(job.completed_at, new Date(started + 240_000).toISOString());
+      assert.deepEqual(job.performance_metrics.chart_data.map((p: { t: number }) => p.t), [60, 120, 180, 240]);
+      const stats = (await hub.http.get('/api/v1/backups/stats').query({ vm_name: 'import-vm' }).expect(200)).body;
+      assert.equal(stats.last_backup_at, new Date(started).toISOString());
+    });
+
+    it('rejects a start time in the future or older than 7 days, naming started_at', async () => {
+      for (const started_at of [Date.now() + 3600_000, Date.now() - 8 * 24 * 3600_000, 'yesterday']) {
+        const res = await hub.http.post('/api/v1/backups').send({ vm_name: 'v', repository_id: 'r', backup_type: 'full', started_at }).expect(400);
+        assert.equal(res.body.error.field, 'started_at');
+      }
+    });
+  });
+}

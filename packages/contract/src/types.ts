@@ -72,7 +72,16 @@ export interface RegisterJobRequest {
   repository_path?: string;
   disks?: { disk_index: number; total_bytes?: number }[];
   machine?: MachineInfo;
+  /**
+   * When the job started, if earlier than its registration (an agent that registers late, or an import
+   * of past jobs): ISO 8601 or epoch ms, at most 7 days back. The job's times then follow the client's
+   * clock. Default: the hub's time of registration.
+   */
+  started_at?: string | number;
 }
+
+/** A validated registration, its start time normalised to epoch ms. */
+export type ValidRegisterJob = Omit<RegisterJobRequest, 'started_at'> & { started_at_ms?: number };
 
 export interface MachineDisk {
   disk_index: number;

@@ -1,7 +1,7 @@
 import { invalid, TelemetryError } from './errors.js';
 import {
   BACKUP_TYPES, DISK_STATUSES, JOB_STATUSES, JOB_TYPES,
-  type BackupType, type DiskProgress, type JobType, type MachineInfo, type NormalizedUpdate, type RegisterJobRequest,
+  type BackupType, type DiskProgress, type JobType, type MachineInfo, type NormalizedUpdate, type ValidRegisterJob,
 } from './types.js';
 
 /** Caps on untrusted input, shared by server and client. */
@@ -233,9 +233,9 @@ function validateMachine(value: unknown): MachineInfo {
 }
 
 /** Validates the body of `POST /backups`. */
-export function validateRegisterJob(body: unknown): RegisterJobRequest {
+export function validateRegisterJob(body: unknown, nowMs = Date.now()): ValidRegisterJob {
   if (!isPlainObject(body)) throw new TelemetryError('invalid_body', 'body must be a JSON object', { field: 'body' });
-  const request: RegisterJobRequest = {
+  const request: ValidRegisterJob = {
     vm_name: string(body, 'vm_name', 'vm_name', LIMITS.maxVmNameLength, true)!,
     repository_id: string(body, 'repository_id', 'repository_id', LIMITS.maxRepositoryIdLength, true)!,
     backup_type: oneOf<BackupType>(body, 'backup_type', 'backup_type', BACKUP_TYPES, true)!,
@@ -254,5 +254,7 @@ export function validateRegisterJob(body: unknown): RegisterJobRequest {
   }
   const machine = own(body, 'machine');
   if (machine !== undefined && machine !== null) request.machine = validateMachine(machine);
+  const startedAt = own(body, 'started_at');
+  if (startedAt !== undefined && startedAt !== null) request.started_at_ms = parseTimestamp(startedAt, nowMs, 'started_at');
   return request;
 }

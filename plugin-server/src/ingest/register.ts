@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TelemetryError, validateRegisterJob, type BackupJob, type RegisterJobRequest } from '@backup-telemetry/contract';
+import { TelemetryError, validateRegisterJob, type BackupJob, type ValidRegisterJob } from '@backup-telemetry/contract';
 import type { Store } from '../store/index.js';
 import { toBackupJob, type DiskRow, type JobRow } from '../store/rows.js';
 
@@ -16,9 +16,9 @@ function isDuplicateKey(error: unknown): boolean {
 
 /** Registers a job (`POST /backups`): the job row, its disks and its VM, in one transaction. */
 export async function registerJob(
-  store: Store, body: unknown, nowMs: number, authorize: (request: RegisterJobRequest) => Promise<void> = async () => undefined,
+  store: Store, body: unknown, nowMs: number, authorize: (request: ValidRegisterJob) => Promise<void> = async () => undefined,
 ): Promise<RegisterResult> {
-  const request = validateRegisterJob(body);
+  const request = validateRegisterJob(body, nowMs);
   await authorize(request);
   const id = request.id ?? randomUUID();
   const jobType = request.job_type ?? 'backup';
@@ -53,13 +53,14 @@ export async function registerJob(
     last_telemetry_at: null,
     last_update_at: null,
     last_snapshot_at: null,
-    clock_offset_ms: null,
+    // A backdated job lives on its client's clock: its start came from there.
+    clock_offset_ms: request.started_at_ms === undefined ? null : 0,
     stale_warned_at: null,
     error_message: null,
     details: null,
     performance_metrics: null,
     created_at: nowMs,
-    started_at: nowMs,
+    started_at: request.started_at_ms ?? nowMs,
     completed_at: null,
   };
   const disks: DiskRow[] = (request.disks ?? []).map((d) => ({

@@ -70,12 +70,15 @@ export function jobQueries(tables: Tables) {
       await trx(disks).insert(rows).onConflict(['backup_job_id', 'disk_index']).merge(['bytes_transferred', 'total_bytes', 'status', 'progress_percent']);
     },
 
-    /** Running or pending jobs whose last sign of life (telemetry, else start) is older than `cutoff`. */
+    /**
+     * Running or pending jobs whose last sign of life is older than `cutoff`, on the hub's clock: the
+     * last telemetry received, else the registration (a job's `started_at` unless the client backdated it).
+     */
     async silentSince(db: Db, cutoff: number, opts: { unwarnedOnly?: boolean } = {}): Promise<{ id: string; last_activity_at: number }[]> {
       const q = db(jobs)
-        .select('id', db.raw('COALESCE(last_telemetry_at, started_at, created_at) as last_activity_at'))
+        .select('id', db.raw('COALESCE(last_telemetry_at, created_at) as last_activity_at'))
         .whereIn('status', ['running', 'pending'])
-        .andWhere((w) => w.where('last_telemetry_at', '<', cutoff).orWhere((o) => o.whereNull('last_telemetry_at').andWhereRaw('COALESCE(started_at, created_at) < ?', [cutoff])));
+        .andWhere((w) => w.where('last_telemetry_at', '<', cutoff).orWhere((o) => o.whereNull('last_telemetry_at').andWhere('created_at', '<', cutoff)));
       if (opts.unwarnedOnly) q.whereNull('stale_warned_at');
       const rows = await q.limit(1000);
       return rows.map((r: { id: string; last_activity_at: unknown }) => ({ id: String(r.id), last_activity_at: Number(r.last_activity_at) }));
@@ -87,7 +90,7 @@ export function jobQueries(tables: Tables) {
         .where({ id })
         .whereIn('status', ['running', 'pending'])
         .whereNull('stale_warned_at')
-        .andWhereRaw('COALESCE(last_telemetry_at, started_at, created_at) < ?', [silentBefore])
+        .andWhereRaw('COALESCE(last_telemetry_at, created_at) < ?', [silentBefore])
         .update({ stale_warned_at: nowMs });
       return changed === 1;
     },
@@ -100,7 +103,7 @@ export function jobQueries(tables: Tables) {
       const changed = await trx(jobs)
         .where({ id })
         .whereIn('status', ['running', 'pending'])
-        .andWhereRaw('COALESCE(last_telemetry_at, started_at, created_at) < ?', [silentBefore])
+        .andWhereRaw('COALESCE(last_telemetry_at, created_at) < ?', [silentBefore])
         .update({ status: 'failed', error_message: message, completed_at: nowMs });
       return changed === 1;
     },
@@ -153,7 +156,7 @@ export function jobQueries(tables: Tables) {
         .avg({ avg_size: 'bytes_transferred' })
         .avg({ avg_duration_ms: db.raw('completed_at - COALESCE(started_at, created_at)') })
         .first();
-      const last = await scoped().max({ last: 'created_at' }).first();
+      const last = await scoped().max({ last: db.raw('COALESCE(started_at, created_at)') }).first();
       return {
         byStatus: (byStatus as { status: string; n: number | string }[]).map((r) => ({ status: String(r.status), count: Number(r.n) })),
         avgSize: completed?.avg_size === null || completed?.avg_size === undefined ? null : Number(completed.avg_size),
