@@ -72,7 +72,7 @@ for (const backend of backends()) {
       const seen: string[] = [];
       let before: string | null = null;
       do {
-        const res = await hub.http.get('/api/v1/backups').query({ vm_name: 'pager', limit: 3, ...(before ? { before } : {}) }).expect(200);
+        const res: { body: { backups: { backup_id: string }[]; next_before: string | null } } = await hub.http.get('/api/v1/backups').query({ vm_name: 'pager', limit: 3, ...(before ? { before } : {}) }).expect(200);
         seen.push(...res.body.backups.map((b: { backup_id: string }) => b.backup_id));
         before = res.body.next_before;
       } while (before);

@@ -75,6 +75,16 @@ describe('rollup', () => {
     assert.ok(size < 7000, `rollup is ${size} bytes`);
   });
 
+  it('never reports a peak below the average when the samples missed the fastest stretch', () => {
+    const s: Sample[] = [
+      { timestamp: 1_000, bytes_transferred: 0, transfer_speed_bps: 10 * MIB, progress_percent: 0, current_phase: 'transferring' },
+      { timestamp: 3_000, bytes_transferred: 200 * MIB, transfer_speed_bps: 20 * MIB, progress_percent: 100, current_phase: 'transferring' },
+    ];
+    const m = rollup({ samples: s, startedAtMs: 0, completedAtMs: 3_000, bytesTransferred: 200 * MIB, maxChartPoints: 200 });
+    assert.equal(m.avg_speed_mbps, 100);
+    assert.ok(m.peak_speed_mbps >= m.avg_speed_mbps);
+  });
+
   it('handles a job that ended with no samples (zero speed, duration still real)', () => {
     const m = rollup({ samples: [], startedAtMs: 0, completedAtMs: 42_000, bytesTransferred: 0, maxChartPoints: 200 });
     assert.equal(m.duration_seconds, 42);

@@ -88,6 +88,9 @@ export function rollup(input: RollupInput): PerformanceMetrics {
   const moving = transferSeconds(samples, startedAtMs);
   const transfer = moving > 0 ? moving : duration;
   const avg = transfer > 0 ? bytesTransferred / transfer : 0;
+  // Sampled speeds are the client's spot estimates; the byte-based average is exact. A peak below
+  // the average only means the samples missed the fastest stretch.
+  peak = Math.max(peak, avg);
   return {
     duration_seconds: round1(duration),
     transfer_seconds: round1(transfer),
