@@ -35,6 +35,7 @@ describe('example hub configuration', () => {
     ['TELEMETRY_STALE_CHECK_CRON', 'every minute', /TELEMETRY_STALE_CHECK_CRON: expected a cron expression/],
     ['TELEMETRY_STALE_WARN_SECONDS', '-5', /TELEMETRY_STALE_WARN_SECONDS: expected a positive number/],
     ['TELEMETRY_SNAPSHOT_INTERVAL_SECONDS', '5s', /TELEMETRY_SNAPSHOT_INTERVAL_SECONDS: expected a number of seconds/],
+    ['TELEMETRY_TABLE_PREFIX', 'bt-', /TELEMETRY_TABLE_PREFIX: expected up to 32 letters/],
     ['TELEMETRY_RATE_LIMIT_PER_MINUTE', '0', /TELEMETRY_RATE_LIMIT_PER_MINUTE: expected a positive whole number/],
   ] as const) {
     it(`names ${variable} and the bad value ${JSON.stringify(value)}`, () => {

@@ -32,6 +32,7 @@ const bundlePath = fileURLToPath(import.meta.resolve('@backup-telemetry/web-comp
 export function pluginOptions(config: HubConfig, logger: PinoLogger): TelemetryPluginOptions {
   const options: Record<string, unknown> = {
     databaseUrl: config.databaseUrl,
+    tablePrefix: config.tablePrefix,
     logger: logger.child({ component: 'telemetry' }),
     snapshotIntervalSeconds: config.snapshotIntervalSeconds,
     staleCheckCron: config.staleCheckCron,

@@ -5,6 +5,8 @@ export interface HubConfig {
   /** Interface to listen on. Default all interfaces. */
   host: string | undefined;
   databaseUrl: string;
+  /** Prefix of the plugin's tables (several hubs or test runs in one database). */
+  tablePrefix: string | undefined;
   redisUrl: string | undefined;
   staleCheckCron: string | undefined;
   staleWarnAfterSeconds: number | undefined;
@@ -64,6 +66,14 @@ function cron(env: Env, name: string): string | undefined {
   return raw;
 }
 
+function tablePrefix(env: Env): string | undefined {
+  const raw = value(env, 'TELEMETRY_TABLE_PREFIX');
+  if (raw !== undefined && !/^[A-Za-z0-9_]{1,32}$/.test(raw)) {
+    throw new ConfigError('TELEMETRY_TABLE_PREFIX', `expected up to 32 letters, digits or _, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
 export function readConfig(env: Env = process.env): HubConfig {
   const port = number(env, 'PORT', (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a TCP port 0–65535') ?? DEFAULT_PORT;
   const warn = number(env, 'TELEMETRY_STALE_WARN_SECONDS', (n) => n > 0, 'a positive number of seconds');
@@ -77,6 +87,7 @@ export function readConfig(env: Env = process.env): HubConfig {
     port,
     host: value(env, 'HOST'),
     databaseUrl: url(env, 'DATABASE_URL', DEFAULT_DATABASE_URL, /^(sqlite:.+|mysql2?:\/\/.+|mariadb:\/\/.+)$/, 'sqlite:<path> or mysql://user:password@host:3306/database')!,
+    tablePrefix: tablePrefix(env),
     redisUrl: url(env, 'REDIS_URL', undefined, /^rediss?:\/\/.+/, 'redis://host:6379'),
     staleCheckCron: cron(env, 'TELEMETRY_STALE_CHECK_CRON'),
     staleWarnAfterSeconds: warn,
