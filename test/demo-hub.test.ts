@@ -68,6 +68,8 @@ describe('example hub, simulator and demo page, end to end', () => {
       assert.equal(failed.error_message, failedRow.error);
       assert.ok(failed.bytes_transferred > 0 && failed.bytes_transferred < failed.total_bytes);
     }
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    assert.match(metrics, /^bt_telemetry_updates_total\{result="applied"[^}]*\} \d+/m, 'Prometheus metrics count the applied updates');
     const dead = [overHttp, overSocket].map((run) => run.jobs.find((j) => j.result === 'died')!.job_id);
     for (const id of dead) {
       const job = await eventually(`the stale detector to fail ${id}`, async () => {

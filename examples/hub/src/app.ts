@@ -13,16 +13,11 @@ export interface Hub {
   server: HttpServer;
   io: SocketServer;
   plugin: TelemetryPlugin;
-  /** Whether socket ingest and live pushes are wired (the plugin has `attach(io)`). */
-  live: boolean;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<number>;
   /** Graceful stop: no new connections, queued telemetry committed, timers stopped, sockets and server closed. */
   close(): Promise<void>;
 }
-
-/** A plugin that may or may not have the live half yet (`attach(io)` arrives with the live-hub issue). */
-type MaybeLivePlugin = TelemetryPlugin & { attach?: (io: SocketServer) => unknown };
 
 const SOCKET_BUFFER_BYTES = 64 * 1024 + 4096;
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
@@ -46,12 +41,15 @@ export function pluginOptions(config: HubConfig, logger: PinoLogger): TelemetryP
 
 /** Builds the example hub (Express + plugin at /api/v1 + Socket.IO + demo page) without listening. */
 export async function createHub(config: HubConfig, logger: PinoLogger): Promise<Hub> {
-  const plugin: MaybeLivePlugin = createTelemetryPlugin(pluginOptions(config, logger));
+  const plugin = createTelemetryPlugin(pluginOptions(config, logger));
   await plugin.migrate();
 
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
+  app.get('/metrics', async (_req, res) => {
+    res.type(plugin.metrics.registry.contentType).send(await plugin.metrics.registry.metrics());
+  });
   app.use('/api/v1', plugin.router);
   app.get('/vendor/bt-elements.bundle.js', (_req, res) => { res.type('text/javascript').sendFile(bundlePath); });
   app.use(express.static(publicDir));
@@ -63,13 +61,11 @@ export async function createHub(config: HubConfig, logger: PinoLogger): Promise<
   let redis: RedisLink | undefined;
   if (config.redisUrl) redis = await useRedisAdapter(io, config.redisUrl, logger);
 
-  const live = typeof plugin.attach === 'function';
-  if (live) plugin.attach!(io);
-  else logger.warn('this plugin-server build has no attach(io): socket ingest and live pushes are off, HTTP ingest works');
+  plugin.attach(io); // namespace /telemetry: socket ingest, viewer subscriptions, live pushes
 
   let closing: Promise<void> | undefined;
   return {
-    app, server, io, plugin, live,
+    app, server, io, plugin,
     listen: () => new Promise<number>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {

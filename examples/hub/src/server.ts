@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   }
   const port = await hub.listen();
   const url = `http://localhost:${port}`;
-  logger.info({ port, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@'), live: hub.live }, `hub listening: demo page ${url}/ · API ${url}/api/v1`);
+  logger.info({ port, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@') }, `hub listening: demo page ${url}/ · API ${url}/api/v1`);
   await logStartupAdvice(config, url, logger);
 
   let stopping = false;
