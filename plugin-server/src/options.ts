@@ -16,6 +16,8 @@ export interface TelemetryPluginOptions {
   maxChartPoints?: number;
   /** Most updates committed in one transaction. Default 500. */
   maxBatchSize?: number;
+  /** Milliseconds an ingest transaction may take before its updates are refused with 503 (a stalled database). Default 5000. */
+  transactionTimeoutMs?: number;
   /** Largest accepted request body in bytes. Default 65,536 (64 KB). */
   bodyLimitBytes?: number;
   /** With `databaseUrl`: milliseconds to wait for a database connection before answering 503. Default 5000. */
@@ -49,6 +51,7 @@ export interface ResolvedOptions {
   snapshotIntervalMs: number;
   maxChartPoints: number;
   maxBatchSize: number;
+  transactionTimeoutMs: number;
   bodyLimitBytes: number;
   acquireTimeoutMs: number;
   rateLimitPerMinute: number;
@@ -75,6 +78,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     snapshotIntervalMs: nonNegative('snapshotIntervalSeconds', options.snapshotIntervalSeconds, 5) * 1000,
     maxChartPoints,
     maxBatchSize: Math.max(1, nonNegative('maxBatchSize', options.maxBatchSize, 500)),
+    transactionTimeoutMs: Math.max(1, nonNegative('transactionTimeoutMs', options.transactionTimeoutMs, 5000)),
     bodyLimitBytes: nonNegative('bodyLimitBytes', options.bodyLimitBytes, 64 * 1024),
     acquireTimeoutMs: nonNegative('acquireTimeoutMs', options.acquireTimeoutMs, 5000),
     rateLimitPerMinute: nonNegative('rateLimitPerMinute', options.rateLimitPerMinute, 600),

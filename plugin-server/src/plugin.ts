@@ -41,7 +41,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   const resolved = resolveOptions(options);
   if (!options.knex && !options.databaseUrl) throw new Error('createTelemetryPlugin needs a knex instance (knex) or a databaseUrl');
   const ownsKnex = !options.knex;
-  const knex = options.knex ?? knexFromUrl(options.databaseUrl!, { acquireTimeoutMs: resolved.acquireTimeoutMs });
+  const knex = options.knex ?? knexFromUrl(options.databaseUrl!, { acquireTimeoutMs: resolved.acquireTimeoutMs, logger: resolved.logger });
   const store = createStore(knex, resolved.tablePrefix);
   const events = new TelemetryEvents();
   const { logger, now, maxChartPoints, bodyLimitBytes } = resolved;
@@ -55,6 +55,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     snapshotIntervalMs: resolved.snapshotIntervalMs,
     maxChartPoints,
     maxBatchSize: resolved.maxBatchSize,
+    transactionTimeoutMs: resolved.transactionTimeoutMs,
     now,
     access,
     metrics,

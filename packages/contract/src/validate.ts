@@ -28,6 +28,18 @@ const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\
 
 type Input = Record<string, unknown>;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Replaces lone UTF-16 surrogates (invalid Unicode that databases store differently, or refuse) with U+FFFD. */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** Array elements, holes included (as undefined), so `[,]` is checked like `[undefined]`. */
+function elements(value: unknown[]): unknown[] {
+  return Array.from(value);
+}
+
 function isPlainObject(value: unknown): value is Input {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
@@ -63,7 +75,7 @@ function string(obj: Input, key: string, path: string, maxLength: number, requir
   if (typeof value !== 'string') throw invalid(path, 'must be a string');
   if (required && value.trim() === '') throw invalid(path, 'must not be empty');
   if (value.length > maxLength) throw invalid(path, `must be at most ${maxLength} characters`);
-  return value;
+  return wellFormed(value);
 }
 
 function oneOf<T extends string>(obj: Input, key: string, path: string, allowed: readonly T[], required = false): T | undefined {
@@ -114,7 +126,7 @@ function validateDisks(value: unknown, path: string, allowProgress: boolean): Di
   if (!Array.isArray(value)) throw invalid(path, 'must be an array');
   if (value.length > LIMITS.maxDisks) throw invalid(path, `must have at most ${LIMITS.maxDisks} disks`);
   const seen = new Set<number>();
-  return value.map((raw, i) => {
+  return elements(value).map((raw, i) => {
     const p = `${path}[${i}]`;
     if (!isPlainObject(raw)) throw invalid(p, 'must be an object');
     const disk_index = integer(raw, 'disk_index', `${p}.disk_index`, 1023);
@@ -148,7 +160,7 @@ function validateDetails(value: unknown): NormalizedUpdate['details'] {
     if (typeof v === 'number' && !Number.isFinite(v)) throw invalid(`details.${key}`, 'must be a finite number');
     if (typeof v === 'string' && v.length > LIMITS.maxDetailValueLength) throw invalid(`details.${key}`, `must be at most ${LIMITS.maxDetailValueLength} characters`);
     if (v !== null && !['string', 'number', 'boolean'].includes(typeof v)) throw invalid(`details.${key}`, 'must be a string, number, boolean or null');
-    out[key] = v as string | number | boolean | null;
+    out[key] = typeof v === 'string' ? wellFormed(v) : (v as number | boolean | null);
   }
   return { ...out };
 }
@@ -194,7 +206,7 @@ export function validateUpdate(body: unknown, options: ValidateUpdateOptions): N
   if (error !== undefined) {
     if (error !== null && typeof error !== 'string') throw invalid('error', 'must be a string or null');
     if (typeof error === 'string' && error.length > LIMITS.maxErrorLength) throw invalid('error', `must be at most ${LIMITS.maxErrorLength} characters`);
-    update.error = error;
+    update.error = typeof error === 'string' ? wellFormed(error) : error;
   }
   const details = own(body, 'details');
   if (details !== undefined && details !== null) update.details = validateDetails(details);
@@ -216,7 +228,7 @@ function validateMachine(value: unknown): MachineInfo {
   if (disks !== undefined && disks !== null) {
     if (!Array.isArray(disks)) throw invalid('machine.disks', 'must be an array');
     if (disks.length > LIMITS.maxDisks) throw invalid('machine.disks', `must have at most ${LIMITS.maxDisks} disks`);
-    machine.disks = disks.map((raw, i) => {
+    machine.disks = elements(disks).map((raw, i) => {
       const p = `machine.disks[${i}]`;
       if (!isPlainObject(raw)) throw invalid(p, 'must be an object');
       const disk_index = integer(raw, 'disk_index', `${p}.disk_index`, 1023);

@@ -13,6 +13,10 @@ export function toTelemetryError(error: unknown): TelemetryError {
   if (e?.type === 'entity.too.large') return new TelemetryError('payload_too_large', `request body exceeds ${e.limit ?? 'the'} bytes`, { field: 'body' });
   if (e?.type === 'entity.parse.failed') return new TelemetryError('invalid_body', 'request body is not valid JSON', { field: 'body' });
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new TelemetryError('unsupported_media_type', 'request body must be UTF-8 JSON', { field: 'content-type' });
+  // Other client errors raised before our code runs: a body that does not match its Content-Encoding,
+  // a path whose percent-escapes do not decode. They carry a 4xx status of their own.
+  if (error instanceof URIError) return new TelemetryError('invalid_field', 'the path is not validly percent-encoded', { field: 'path' });
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new TelemetryError('invalid_body', 'request body could not be read (check Content-Encoding)', { field: 'body' });
   return new TelemetryError('internal_error', 'internal error', { cause: error });
 }
 

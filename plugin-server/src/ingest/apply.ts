@@ -22,6 +22,11 @@ function diskOf(state: JobState, index: number): DiskRow {
   return disk;
 }
 
+/** Sum of byte counts, held within the range a database BIGINT and a JS number share exactly. */
+export function sumBytes(values: number[]): number {
+  return Math.min(Number.MAX_SAFE_INTEGER, values.reduce((a, b) => a + b, 0));
+}
+
 const percentOf = (bytes: number, total: number) => (total > 0 ? Math.min(100, Math.round((bytes / total) * 10000) / 100) : 0);
 
 /**
@@ -72,10 +77,10 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
   }
   const diskList = [...state.disks.values()];
   if (update.bytes_transferred !== undefined) job.bytes_transferred = update.bytes_transferred;
-  else if (update.disks?.length) job.bytes_transferred = diskList.reduce((sum, d) => sum + d.bytes_transferred, 0);
+  else if (update.disks?.length) job.bytes_transferred = sumBytes(diskList.map((d) => d.bytes_transferred));
   if (update.total_bytes !== undefined) job.total_bytes = update.total_bytes;
   else if (update.disks?.length) {
-    const total = diskList.reduce((sum, d) => sum + d.total_bytes, 0);
+    const total = sumBytes(diskList.map((d) => d.total_bytes));
     if (total > 0) job.total_bytes = total;
   }
   if (update.progress_percent !== undefined) job.progress_percent = update.progress_percent;

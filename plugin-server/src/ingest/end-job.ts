@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { PerformanceMetrics } from '@backup-telemetry/contract';
 import { rollup, type Sample } from '../rollup/rollup.js';
+import { sumBytes } from './apply.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 import { startOf, type DiskRow, type JobRow } from '../store/rows.js';
@@ -15,7 +16,7 @@ export async function finishJob(
 ): Promise<PerformanceMetrics> {
   const started = performance.now();
   // The disks are the truth once they reported progress; a client reporting only job totals keeps its own.
-  const diskBytes = disks.reduce((sum, d) => sum + d.bytes_transferred, 0);
+  const diskBytes = sumBytes(disks.map((d) => d.bytes_transferred));
   if (diskBytes > 0) job.bytes_transferred = diskBytes;
   job.completed_at = job.completed_at ?? nowMs;
   if (job.status === 'completed') {

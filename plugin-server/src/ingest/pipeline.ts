@@ -22,6 +22,8 @@ export interface PipelineOptions {
   maxChartPoints: number;
   /** Most updates one transaction commits. */
   maxBatchSize: number;
+  /** A batch whose transaction has not finished by then is refused with 503. */
+  transactionTimeoutMs: number;
   now: () => number;
   access: Access;
   /** Limits updates per job, and per token (or address when ingest is open). */
@@ -122,7 +124,7 @@ export class IngestPipeline {
   private async commitBatch(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const effects = await this.store.transaction((trx) => this.applyBatch(trx, batch));
+        const effects = await this.withinDeadline(this.store.transaction((trx) => this.applyBatch(trx, batch)), batch.length);
         this.options.metrics.committed(batch.length);
         this.settle(batch, effects);
         return;
@@ -144,6 +146,26 @@ export class IngestPipeline {
         return;
       }
     }
+  }
+
+  /**
+   * A database that stops answering on an open connection would hold every queued update behind
+   * it. Past the deadline the batch is refused with 503 (clients retry; a retry of an update that
+   * did commit late is recognised by its timestamp) and the pipeline moves on.
+   */
+  private withinDeadline<T>(work: Promise<T>, updates: number): Promise<T> {
+    const ms = this.options.transactionTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        work.then(
+          () => this.logger.warn({ updates }, 'a telemetry transaction committed after its deadline; its senders were told to retry'),
+          () => undefined,
+        );
+        reject(new DeadlineExceeded(ms));
+      }, ms);
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   private async applyBatch(trx: Knex.Transaction, batch: Pending[]): Promise<BatchEffects> {
@@ -168,7 +190,9 @@ export class IngestPipeline {
         if (outcome.applied && outcome.ended) effects.ended.add(update.job_id);
         effects.results.push({ applied: outcome.applied, job_id: update.job_id });
       } catch (error) {
-        effects.results.push(error as TelemetryError);
+        // A refusal (409) is an answer; anything else is a bug that must not pass for success.
+        if (!(error instanceof TelemetryError)) throw error;
+        effects.results.push(error);
       }
     }
 
@@ -206,6 +230,15 @@ export class IngestPipeline {
       if (!points) this.events.emit('job:update', { job });
       else for (const s of points) this.events.emit('job:update', { job, point: toChartPoint(s, startOf(state.job)) });
     }
+  }
+}
+
+/** The database did not finish a transaction in time: treated like an unreachable database. */
+export class DeadlineExceeded extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`the database did not answer within ${ms} ms`);
+    this.name = 'DeadlineExceeded';
   }
 }
 

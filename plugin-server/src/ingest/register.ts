@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TelemetryError, validateRegisterJob, type BackupJob, type ValidRegisterJob } from '@backup-telemetry/contract';
 import type { Store } from '../store/index.js';
 import { toBackupJob, type DiskRow, type JobRow } from '../store/rows.js';
+import { sumBytes } from './apply.js';
 
 export interface RegisterResult {
   job: BackupJob;
@@ -45,7 +46,7 @@ export async function registerJob(
     status: 'pending',
     repository_path: request.repository_path ?? null,
     bytes_transferred: 0,
-    total_bytes: (request.disks ?? []).reduce((sum, d) => sum + (d.total_bytes ?? 0), 0),
+    total_bytes: sumBytes((request.disks ?? []).map((d) => d.total_bytes ?? 0)),
     current_phase: null,
     transfer_speed_bps: 0,
     eta_seconds: null,

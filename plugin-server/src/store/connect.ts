@@ -1,11 +1,25 @@
 import knexFactory, { type Knex } from 'knex';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Logger } from '../logger.js';
 
 export interface ConnectOptions {
   /** Milliseconds to wait for a pooled connection before failing with 503 (knex's own default is 60 s). */
   acquireTimeoutMs?: number;
   poolMax?: number;
+  /** Where knex's own warnings go (connection errors while the database is away); default: knex prints them. */
+  logger?: Logger;
+}
+
+function knexLog(logger: Logger | undefined) {
+  if (!logger) return undefined;
+  const text = (m: unknown) => (m instanceof Error ? m.message : String(m));
+  return {
+    warn: (m: unknown) => logger.warn({ source: 'knex' }, text(m)),
+    error: (m: unknown) => logger.error({ source: 'knex' }, text(m)),
+    deprecate: (m: unknown) => logger.warn({ source: 'knex' }, text(m)),
+    debug: (m: unknown) => logger.debug({ source: 'knex' }, text(m)),
+  };
 }
 
 /**
@@ -22,6 +36,7 @@ export function knexFromUrl(url: string, options: ConnectOptions = {}): Knex {
       connection: { filename },
       useNullAsDefault: true,
       acquireConnectionTimeout,
+      log: knexLog(options.logger),
       pool: {
         min: 1,
         max: 1,
@@ -49,6 +64,7 @@ export function knexFromUrl(url: string, options: ConnectOptions = {}): Knex {
         connectTimeout: acquireConnectionTimeout,
       },
       acquireConnectionTimeout,
+      log: knexLog(options.logger),
       pool: { min: 0, max: options.poolMax ?? 10 },
     });
   }
