@@ -55,6 +55,8 @@ export async function runJob(plan: JobPlan, rng: Rng, options: RunOptions): Prom
       backup_type: plan.backup_type,
       disks: plan.disks,
       machine: machineInfo(plan.vm),
+      // A backfilled job registers after the fact: it keeps the start (and timeline) of its own clock.
+      ...(offset ? { started_at: startedMs - offset } : {}),
     }, { token: options.token });
   } catch (error) {
     return { ...base, result: 'error', bytes_transferred: 0, seconds: 0, error: `registration failed: ${(error as Error).message}` };

@@ -20,7 +20,9 @@ export interface RegisterJobOptions {
  * Throws the contract's TelemetryError for an invalid request, a ReporterError when the hub refuses.
  */
 export async function registerJob(hubUrl: string, request: RegisterJobRequest, options: RegisterJobOptions = {}): Promise<BackupJob> {
-  const body = validateRegisterJob(request);
+  // Validate here to fail fast with the hub's own message, but send the request as the caller wrote it
+  // (the validated form is normalised, e.g. started_at becomes started_at_ms).
+  const body = { ...request, id: validateRegisterJob(request).id };
   const url = joinUrl(hubUrl, `${options.apiBase ?? '/api/v1'}/backups`);
   const attempts = Math.max(1, options.attempts ?? 3);
   for (let attempt = 1; ; attempt += 1) {

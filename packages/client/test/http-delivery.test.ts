@@ -197,3 +197,17 @@ describe('HTTP transport against a real hub (SQLite)', () => {
     await different.close();
   });
 });
+
+describe('registerJob', () => {
+  it('passes a backdated started_at through to the hub', async () => {
+    const hub = await startHub();
+    try {
+      const started = Date.now() - 3 * 3600_000;
+      const id = jobId('backdated');
+      const job = await registerJob(hub.url, { id, vm_name: `vm-${id}`, repository_id: 'repo-1', backup_type: 'full', started_at: new Date(started).toISOString() });
+      assert.equal(job.started_at, new Date(started).toISOString());
+    } finally {
+      await hub.close();
+    }
+  });
+});
