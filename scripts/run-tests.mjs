@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every suite: Node's test runner over the TypeScript tests of every package and the end-to-end
-// tests, then the browser tests of the web components in Chromium. Prints one closing tally.
+// tests (one file at a time: the browser and restic suites need the machine's two cores to themselves),
+// then the browser tests of the web components in Chromium. Prints one closing tally.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ let passed = 0, failed = 0, skipped = 0;
 let nodeCode = 0;
 if (nodeSuites.length) {
   nodeCode = await run(process.execPath, [
-    '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000',
+    '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...nodeSuites,
