@@ -38,14 +38,14 @@ export async function run({ log }) {
         return {
           p50: quantile(h, 0.5), p99: quantile(h, 0.99), max: quantile(h, 1), received, sent: pub.sent, acked: pub.acked, failed: pub.failed,
           per_viewer_per_s: received / viewerCount / pub.seconds, min_per_viewer: Math.min(...done.map((d) => d.min_per_viewer)),
-          cpu_server: cpu.server, cpu_mariadb: cpu.mariadb, firstError: pub.firstError, timed_out: done.some((d) => d.timed_out),
+          cpu_server: cpu.server, cpu_mariadb: cpu.mariadb, firstError: pub.firstError, unanswered: pub.unanswered, disconnected: pub.disconnected, timed_out: done.some((d) => d.timed_out),
         };
       } finally {
         for (const v of viewers) await v.stop();
       }
     };
     const samples = await interleave({ raw: once('raw'), plugin: once('plugin') }, rounds,
-      (name, r, s) => log(`  fanout ${name} round ${r + 1}: p50 ${fmt.ms(s.p50)} p99 ${fmt.ms(s.p99)}, ${fmt.int(s.per_viewer_per_s)} pushes/viewer/s, sent ${s.sent} acked ${s.acked}${s.failed ? ` failed ${s.failed} ${JSON.stringify(s.firstError)}` : ''}, CPU server ${Math.round(s.cpu_server * 100)}%${s.timed_out ? ' (some viewers never got the last update within the cap)' : ''}`));
+      (name, r, s) => log(`  fanout ${name} round ${r + 1}: p50 ${fmt.ms(s.p50)} p99 ${fmt.ms(s.p99)}, ${fmt.int(s.per_viewer_per_s)} pushes/viewer/s, sent ${s.sent} acked ${s.acked}${s.unanswered ? ` unanswered ${s.unanswered}` : ''}${s.disconnected ? ` publisher disconnected (${s.disconnected})` : ''}${s.failed ? ` failed ${s.failed} ${JSON.stringify(s.firstError)}` : ''}, CPU server ${Math.round(s.cpu_server * 100)}%${s.timed_out ? ' (some viewers never got the last update within the cap)' : ''}`));
     const med = (m, k) => median(samples[m].map((s) => s[k]));
     const label = { raw: 'raw Socket.IO: broadcast every event to the room', plugin: 'plugin: ingest → commit → job:update to the room' };
     return {

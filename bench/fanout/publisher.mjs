@@ -12,19 +12,24 @@ await new Promise((resolve, reject) => { socket.once('connect', resolve); socket
 tell({ ready: true, pid: process.pid });
 
 let seq = 0;
+let lastStampMs = 0; // strictly increasing: the hub acknowledges but does not apply an update not newer than the stored one
 let acked = 0;
 let failed = 0;
 let firstError = null;
 const total = rate * seconds;
 const started = performance.now();
+let disconnected = null;
 await new Promise((resolve) => {
+  socket.once('disconnect', (reason) => { disconnected = reason; resolve(); });
+  setTimeout(resolve, (seconds + 60) * 1000); // never wait forever for acks
   const tick = () => {
     // Catch up to the schedule (setTimeout drifts): seq should equal rate × elapsed.
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
     while (seq < due) {
       const n = seq++;
       const now = performance.timeOrigin + performance.now();
-      const body = { job_type: 'backup', job_id: jobId, ...update(n, Math.floor(now)), details: { seq: n, sent_ms: now } };
+      lastStampMs = Math.max(Math.floor(now), lastStampMs + 1);
+      const body = { job_type: 'backup', job_id: jobId, ...update(n, lastStampMs), details: { seq: n, sent_ms: now } };
       socket.emit('telemetry', body, (reply) => {
         if (reply?.ok) acked++;
         else { failed++; firstError ??= reply?.error ?? reply; }
@@ -36,5 +41,6 @@ await new Promise((resolve) => {
   tick();
 });
 const elapsed = (performance.now() - started) / 1000;
+socket.removeAllListeners('disconnect');
 socket.close();
-tell({ done: true, sent: seq, acked, failed, firstError, seconds: elapsed });
+tell({ done: true, sent: seq, acked, failed, unanswered: seq - acked - failed, disconnected, firstError, seconds: elapsed });

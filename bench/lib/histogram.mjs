@@ -1,6 +1,6 @@
-// A fixed-bucket latency histogram (0.1 ms buckets up to 10 s) that several processes can merge.
+// A fixed-bucket latency histogram (0.1 ms buckets up to 60 s) that several processes can merge.
 const BUCKET_MS = 0.1;
-const BUCKETS = 100_000;
+const BUCKETS = 600_000;
 
 export function createHistogram() {
   return { counts: new Uint32Array(BUCKETS + 1), n: 0 };

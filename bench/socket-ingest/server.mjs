@@ -14,7 +14,7 @@ import { createLanes } from '../lib/lanes.mjs';
 const [mode, prefix, jobList = ''] = process.argv.slice(2);
 const app = express();
 const httpServer = createServer(app);
-const io = new Server(httpServer, { serveClient: false, transports: ['websocket'] });
+const io = new Server(httpServer, { serveClient: false, transports: ['websocket'], maxHttpBufferSize: 65_536 });
 let plugin = null;
 let lanes = null;
 
