@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import express from 'express';
 import { Server } from 'socket.io';
 import { createReporter, registerJob } from '@backup-telemetry/client';
+import type { BackupJob } from '@backup-telemetry/contract';
 import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
 import { startTcpProxy } from '../plugin-server/test/support/tcp-proxy.js';
 
@@ -57,10 +58,10 @@ describe('an agent reporting through a database outage', { skip: mysqlUrl ? fals
         assert.equal(end.status, 'completed');
         await reporter.close();
 
-        const job = await (await fetch(`${hubUrl}/api/v1/backups/${id}`)).json();
+        const job = (await (await fetch(`${hubUrl}/api/v1/backups/${id}`)).json()) as BackupJob;
         assert.equal(job.status, 'completed');
         assert.equal(job.bytes_transferred, GIB);
-        const percents = job.performance_metrics.chart_data.map((p: { p: number }) => p.p);
+        const percents = job.performance_metrics!.chart_data.map((p) => p.p);
         for (let m = 10; m <= 100; m += 10) assert.ok(percents.includes(m), `milestone ${m} % survived the outage (${percents.join(', ')})`);
       } finally {
         await proxy.restore().catch(() => undefined);
