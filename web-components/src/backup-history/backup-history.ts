@@ -1,9 +1,9 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { BackupJob } from '@backup-telemetry/contract';
 import { capitalize, formatDateTime, formatPercent } from '../shared/format.js';
 import { jobDuration, jobSize } from '../shared/job-text.js';
-import { TelemetryController } from '../shared/telemetry-controller.js';
+import { HubElement } from '../shared/hub-element.js';
 import { backupHistoryStyles } from './backup-history.styles.js';
 
 /** Detail of the `job-select` event. */
@@ -25,7 +25,7 @@ export interface JobSelectDetail {
  * @cssprop --bt-error-background - Background of error messages.
  */
 @customElement('bt-backup-history')
-export class BtBackupHistory extends LitElement {
+export class BtBackupHistory extends HubElement {
   static override styles = backupHistoryStyles;
 
   /** Jobs to list, newest first. */
@@ -34,19 +34,13 @@ export class BtBackupHistory extends LitElement {
   @property({ attribute: 'selected-id' }) selectedId: string | null = null;
   /** Load this VM's backups from the hub (optional; otherwise pass `backups`). */
   @property({ attribute: 'vm-name' }) vmName: string | null = null;
+  /** Narrows the loaded backups to one repository. */
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
-  @property({ attribute: 'api-base' }) apiBase = '/api/v1';
-  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
-  @property({ attribute: false }) requestInit: RequestInit | null = null;
-  @property({ reflect: true }) theme?: 'dark' | 'light';
-
-  private readonly telemetry = new TelemetryController(this);
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    this.telemetry.apiBase = this.apiBase;
-    this.telemetry.requestInit = this.requestInit;
+    super.willUpdate(changed);
     if ((changed.has('vmName') || changed.has('repositoryId')) && this.vmName && !this.backups) {
-      void this.telemetry.loadVm(this.vmName, this.repositoryId);
+      void this.hub.loadVm(this.vmName, this.repositoryId);
     }
   }
 
@@ -56,10 +50,10 @@ export class BtBackupHistory extends LitElement {
   }
 
   protected override render() {
-    const jobs = this.backups ?? this.telemetry.backups;
-    if (!this.backups && this.telemetry.status === 'loading') return html`<div class="state" part="state" role="status">Loading backups…</div>`;
-    if (!this.backups && this.telemetry.status === 'error') {
-      return html`<div class="state error" part="state" role="alert">Could not load backups: ${this.telemetry.error}</div>`;
+    const jobs = this.backups ?? this.hub.backups;
+    if (!this.backups && this.hub.status === 'loading') return html`<div class="state" part="state" role="status">Loading backups…</div>`;
+    if (!this.backups && this.hub.status === 'error') {
+      return html`<div class="state error" part="state" role="alert">Could not load backups: ${this.hub.error}</div>`;
     }
     if (jobs.length === 0) return html`<div class="state" part="state" role="status">No backups recorded for this machine yet</div>`;
     return html`<table part="table" aria-label="Backup history">

@@ -1,9 +1,9 @@
-import { LitElement, html, type PropertyValues } from 'lit';
+import { html, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { BackupJob } from '@backup-telemetry/contract';
-import { ChartController, axisStyle, tooltipStyle } from '../shared/chart-controller.js';
+import { axisStyle, tooltipStyle } from '../shared/chart-controller.js';
+import { ChartElement } from '../shared/chart-element.js';
 import { capitalize, escapeHtml, formatBytes, formatDateTime, formatDuration } from '../shared/format.js';
-import { TelemetryController } from '../shared/telemetry-controller.js';
 import type { ChartTheme } from '../shared/theme.js';
 import { backupTrendsStyles } from './backup-trends.styles.js';
 
@@ -20,61 +20,40 @@ const GIB = 1024 ** 3;
  * @cssprop --bt-chart-speed - Duration line (falls back to `--vscode-charts-blue`).
  */
 @customElement('bt-backup-trends')
-export class BtBackupTrends extends LitElement {
+export class BtBackupTrends extends ChartElement {
   static override styles = backupTrendsStyles;
 
   /** Backups in any order; only ended ones that started are plotted. */
   @property({ attribute: false }) backups: BackupJob[] | null = null;
+  /** Load this VM's backups from the hub (optional; otherwise pass `backups`). */
   @property({ attribute: 'vm-name' }) vmName: string | null = null;
+  /** Narrows the loaded backups to one repository. */
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
-  @property({ attribute: 'api-base' }) apiBase = '/api/v1';
-  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
-  @property({ attribute: false }) requestInit: RequestInit | null = null;
-  @property({ reflect: true }) theme?: 'dark' | 'light';
-
-  private readonly charts = new ChartController(this, (theme) => this.option(theme));
-  private readonly telemetry = new TelemetryController(this);
-
-  get chart() {
-    return this.charts.chart;
-  }
-
-  /** Re-reads the colour tokens and redraws (theme changes on <html>/<body> are picked up on their own). */
-  refreshTheme(): void {
-    this.charts.refreshTheme();
-  }
 
   private get ended(): BackupJob[] {
-    const jobs = this.backups ?? this.telemetry.backups;
+    const jobs = this.backups ?? this.hub.backups;
     return jobs
       .filter((j) => j.started_at && (j.status === 'completed' || j.status === 'failed'))
       .sort((a, b) => Date.parse(a.started_at!) - Date.parse(b.started_at!));
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    this.telemetry.apiBase = this.apiBase;
-    this.telemetry.requestInit = this.requestInit;
+    super.willUpdate(changed);
     if ((changed.has('vmName') || changed.has('repositoryId')) && this.vmName && !this.backups) {
-      void this.telemetry.loadVm(this.vmName, this.repositoryId);
+      void this.hub.loadVm(this.vmName, this.repositoryId);
     }
   }
 
-  protected override updated(): void {
-    const had = this.charts.chart;
-    this.charts.attach(this.renderRoot.querySelector<HTMLElement>('.chart'));
-    if (had && had === this.charts.chart) this.charts.render();
-  }
-
   protected override render() {
-    if (!this.backups && this.telemetry.status === 'loading') return html`<div class="state" part="state" role="status">Loading…</div>`;
-    if (!this.backups && this.telemetry.status === 'error') {
-      return html`<div class="state error" part="state" role="alert">Could not load backups: ${this.telemetry.error}</div>`;
+    if (!this.backups && this.hub.status === 'loading') return html`<div class="state" part="state" role="status">Loading…</div>`;
+    if (!this.backups && this.hub.status === 'error') {
+      return html`<div class="state error" part="state" role="alert">Could not load backups: ${this.hub.error}</div>`;
     }
     if (this.ended.length === 0) return html`<div class="state" part="state" role="status">No finished backups to show trends for</div>`;
     return html`<div class="chart" part="chart" role="img" aria-label="Backup size and duration over time"></div>`;
   }
 
-  private option(theme: ChartTheme) {
+  protected override chartOption(theme: ChartTheme) {
     const jobs = this.ended;
     const axis = axisStyle(theme);
     return {

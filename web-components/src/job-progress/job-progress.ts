@@ -1,10 +1,10 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { BackupJob, DiskState } from '@backup-telemetry/contract';
 import type { Socket } from 'socket.io-client';
 import { bpsToMibps, capitalize, formatBytes, formatDuration, formatMibps, formatPercent } from '../shared/format.js';
-import { TelemetryController } from '../shared/telemetry-controller.js';
+import { HubElement } from '../shared/hub-element.js';
 import { jobProgressStyles } from './job-progress.styles.js';
 
 /**
@@ -19,7 +19,7 @@ import { jobProgressStyles } from './job-progress.styles.js';
  * @cssprop --bt-accent - Progress bar colour (falls back to `--vscode-focusBorder`).
  */
 @customElement('bt-job-progress')
-export class BtJobProgress extends LitElement {
+export class BtJobProgress extends HubElement {
   static override styles = jobProgressStyles;
   // Widths are set through styleMap (CSSOM), not a style attribute, so a webview CSP without
   // 'unsafe-inline' styles does not block them.
@@ -29,33 +29,30 @@ export class BtJobProgress extends LitElement {
   @property({ attribute: 'stale-message' }) staleMessage: string | null = null;
   /** Load this job from the hub and follow it (optional; otherwise pass `job`). */
   @property({ attribute: 'job-id' }) jobId: string | null = null;
-  @property({ attribute: 'api-base' }) apiBase = '/api/v1';
-  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
-  @property({ attribute: false }) requestInit: RequestInit | null = null;
+  /** Hub URL for live updates (the `/telemetry` namespace is appended). */
   @property({ attribute: 'socket-url' }) socketUrl: string | null = null;
+  /** An existing socket.io-client Socket on the hub's `/telemetry` namespace. */
   @property({ attribute: false }) socket: Socket | null = null;
-  @property({ reflect: true }) theme?: 'dark' | 'light';
-
-  private readonly telemetry = new TelemetryController(this);
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    Object.assign(this.telemetry, { apiBase: this.apiBase, requestInit: this.requestInit, socketUrl: this.socketUrl, socket: this.socket });
-    if (changed.has('job')) this.telemetry.job = this.job;
+    super.willUpdate(changed);
+    Object.assign(this.hub, { socketUrl: this.socketUrl, socket: this.socket });
+    if (changed.has('job')) this.hub.job = this.job;
     if (changed.has('jobId') && this.jobId) {
-      this.telemetry.unwatchAll();
-      if (!this.job) void this.telemetry.loadJob(this.jobId);
-      this.telemetry.watchJob(this.jobId);
+      this.hub.unwatchAll();
+      if (!this.job) void this.hub.loadJob(this.jobId);
+      this.hub.watchJob(this.jobId);
     }
   }
 
   protected override render() {
-    const job = this.telemetry.job ?? this.job;
+    const job = this.hub.job ?? this.job;
     if (!job) {
-      if (this.telemetry.status === 'error') return html`<div class="state error" part="state" role="alert">Could not load the backup: ${this.telemetry.error}</div>`;
+      if (this.hub.status === 'error') return html`<div class="state error" part="state" role="alert">Could not load the backup: ${this.hub.error}</div>`;
       return html`<div class="state" part="state" role="status">${this.jobId ? 'Loading…' : 'No backup running'}</div>`;
     }
     const percent = Math.max(0, Math.min(100, job.progress_percent ?? 0));
-    const stale = this.staleMessage ?? this.telemetry.staleMessages.get(job.backup_id);
+    const stale = this.staleMessage ?? this.hub.staleMessages.get(job.backup_id);
     return html`<div class="card" part="card">
       <div class="head">
         <span class="title">${capitalize(job.type)} backup ${job.status === 'running' ? 'running' : job.status}</span>

@@ -1,6 +1,6 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { BackupJob, BackupStats, Machine } from '@backup-telemetry/contract';
+import type { BackupJob, BackupStats, ChartPoint, Machine } from '@backup-telemetry/contract';
 import type { Socket } from 'socket.io-client';
 import '../backup-history/backup-history.js';
 import '../backup-trends/backup-trends.js';
@@ -12,8 +12,9 @@ import type { JobSelectDetail } from '../backup-history/backup-history.js';
 import { summarizePoints } from '../shared/chart-data.js';
 import { deepActiveElement, tabbables } from '../shared/focus.js';
 import { formatBytes, formatDateTime, formatDuration, formatMibps, formatPercent, bpsToMibps } from '../shared/format.js';
+import { HubElement } from '../shared/hub-element.js';
 import { jobLabel } from '../shared/job-text.js';
-import { TelemetryController, fromMetrics, type JobChart } from '../shared/telemetry-controller.js';
+import { fromMetrics, type JobChart, type TelemetryController } from '../shared/telemetry-controller.js';
 import { machineDetailsStyles } from './machine-details.styles.js';
 
 export type MachineDetailsTab = 'summary' | 'performance' | 'analytics';
@@ -51,14 +52,13 @@ const TABS: { id: MachineDetailsTab; label: string }[] = [
  * @cssprop --bt-font-size - Font size (falls back to `--vscode-font-size`).
  */
 @customElement('bt-machine-details')
-export class BtMachineDetails extends LitElement {
+export class BtMachineDetails extends HubElement {
   static override styles = machineDetailsStyles;
 
+  /** The VM to show. */
   @property({ attribute: 'vm-name' }) vmName = '';
+  /** Narrows backups and stats to one repository. */
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
-  @property({ attribute: 'api-base' }) apiBase = '/api/v1';
-  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
-  @property({ attribute: false }) requestInit: RequestInit | null = null;
   /** Whether the modal is shown. */
   @property({ type: Boolean, reflect: true }) open = false;
   /** Hub URL for live updates (the `/telemetry` namespace is appended). */
@@ -69,7 +69,6 @@ export class BtMachineDetails extends LitElement {
   @property({ reflect: true }) tab: MachineDetailsTab = 'summary';
   /** The backup shown on the Performance tab; defaults to the running or newest one. */
   @property({ attribute: 'selected-job-id' }) selectedJobId: string | null = null;
-  @property({ reflect: true }) theme?: 'dark' | 'light';
   /** Machine facts to show without fetching. */
   @property({ attribute: false }) machine: Machine | null = null;
   /** Backups (newest first) to show without fetching; jobs with `performance_metrics` get a chart. */
@@ -83,11 +82,13 @@ export class BtMachineDetails extends LitElement {
   private returnFocus: HTMLElement | null = null;
 
   /** The data layer (REST + socket). A host with its own socket may call `telemetry.receive(event, payload)`. */
-  readonly telemetry = new TelemetryController(this, {
-    onPoint: (jobId, point) => {
-      if (jobId === this.currentJob?.backup_id) this.speedChart?.appendPoint(point);
-    },
-  });
+  get telemetry(): TelemetryController {
+    return this.hub;
+  }
+
+  protected override onLivePoint(jobId: string, point: ChartPoint): void {
+    if (jobId === this.currentJob?.backup_id) this.speedChart?.appendPoint(point);
+  }
 
   private get hostData(): boolean {
     return this.backups !== null || this.machine !== null || this.stats !== null;
@@ -122,7 +123,8 @@ export class BtMachineDetails extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    Object.assign(this.telemetry, { apiBase: this.apiBase, requestInit: this.requestInit, socketUrl: this.socketUrl, socket: this.socket });
+    super.willUpdate(changed);
+    Object.assign(this.telemetry, { socketUrl: this.socketUrl, socket: this.socket });
     if (changed.has('backups') || changed.has('machine') || changed.has('stats')) {
       if (this.hostData) {
         this.telemetry.machine = this.machine;

@@ -1,11 +1,12 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ChartPoint, PhaseSpan } from '@backup-telemetry/contract';
 import type { Socket } from 'socket.io-client';
-import { ChartController, axisStyle, tooltipStyle } from '../shared/chart-controller.js';
+import { axisStyle, tooltipStyle } from '../shared/chart-controller.js';
+import { ChartElement } from '../shared/chart-element.js';
 import { download, phaseAt, phasesFromPoints, pointsToCsv } from '../shared/chart-data.js';
 import { escapeHtml, formatClock } from '../shared/format.js';
-import { TelemetryController } from '../shared/telemetry-controller.js';
+import type { JobChart } from '../shared/telemetry-controller.js';
 import type { ChartTheme } from '../shared/theme.js';
 import { readChartTheme } from '../shared/theme.js';
 import { speedChartStyles } from './speed-chart.styles.js';
@@ -26,7 +27,7 @@ import { speedChartStyles } from './speed-chart.styles.js';
  * @cssprop --bt-chart-grid - Grid line colour (falls back to `--vscode-charts-lines`).
  */
 @customElement('bt-speed-chart')
-export class BtSpeedChart extends LitElement {
+export class BtSpeedChart extends ChartElement {
   static override styles = speedChartStyles;
 
   /** Chart points (seconds since start, MiB/s, percent). Not mutated; use `appendPoint` for live data. */
@@ -43,14 +44,8 @@ export class BtSpeedChart extends LitElement {
   @property({ type: Boolean }) live = false;
   /** Base name of exported files. */
   @property() filename = 'backup-speed';
-  /** Built-in theme when no `--bt-*`/`--vscode-*` tokens are set: `dark`, `light`, or unset (OS setting). */
-  @property({ reflect: true }) theme?: 'dark' | 'light';
   /** Load this job's chart from the hub and follow it live (optional; otherwise pass `points`). */
   @property({ attribute: 'job-id' }) jobId: string | null = null;
-  /** Base of the hub's REST API. */
-  @property({ attribute: 'api-base' }) apiBase = '/api/v1';
-  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
-  @property({ attribute: false }) requestInit: RequestInit | null = null;
   /** Hub URL for live updates (the `/telemetry` namespace is appended). */
   @property({ attribute: 'socket-url' }) socketUrl: string | null = null;
   /** An existing socket.io-client Socket on the hub's `/telemetry` namespace. */
@@ -62,25 +57,15 @@ export class BtSpeedChart extends LitElement {
   private speed: [number, number][] = [];
   private progress: [number, number][] = [];
 
-  private readonly charts = new ChartController(this, (theme) => this.option(theme));
-  private readonly telemetry = new TelemetryController(this, {
-    onPoint: (jobId, point) => jobId === this.jobId && this.appendPoint(point),
-    onChart: (jobId, chart) => {
-      if (jobId !== this.jobId) return;
-      this.points = chart.points;
-      this.phases = chart.phases;
-      this.live = chart.source === 'live_snapshots';
-    },
-  });
-
-  /** The ECharts instance while a chart is shown (for benchmarks and advanced hosts). */
-  get chart() {
-    return this.charts.chart;
+  protected override onLivePoint(jobId: string, point: ChartPoint): void {
+    if (jobId === this.jobId) this.appendPoint(point);
   }
 
-  /** Re-reads the colour tokens and redraws (theme changes on <html>/<body> are picked up on their own). */
-  refreshTheme(): void {
-    this.charts.refreshTheme();
+  protected override onChartLoaded(jobId: string, chart: JobChart): void {
+    if (jobId !== this.jobId) return;
+    this.points = chart.points;
+    this.phases = chart.phases;
+    this.live = chart.source === 'live_snapshots';
   }
 
   /** The points currently drawn, including live ones. */
@@ -148,10 +133,8 @@ export class BtSpeedChart extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    this.telemetry.apiBase = this.apiBase;
-    this.telemetry.requestInit = this.requestInit;
-    this.telemetry.socketUrl = this.socketUrl;
-    this.telemetry.socket = this.socket;
+    super.willUpdate(changed);
+    Object.assign(this.hub, { socketUrl: this.socketUrl, socket: this.socket });
     if (changed.has('points') || changed.has('phases')) {
       this.data = [...(this.points ?? [])];
       this.derivedPhases = !this.phases;
@@ -160,21 +143,19 @@ export class BtSpeedChart extends LitElement {
       this.progress = this.data.map((p) => [p.t, p.p]);
     }
     if (changed.has('jobId') && this.jobId) {
-      this.telemetry.unwatchAll();
-      void this.telemetry.loadChart(this.jobId);
-      this.telemetry.watchJob(this.jobId);
+      this.hub.unwatchAll();
+      void this.hub.loadChart(this.jobId);
+      this.hub.watchJob(this.jobId);
     }
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
-    const container = this.renderRoot.querySelector<HTMLElement>('.chart');
-    const had = this.charts.chart;
-    this.charts.attach(container);
-    if (had && this.charts.chart === had && ['data', 'spans', 'points', 'phases', 'theme'].some((k) => changed.has(k as keyof BtSpeedChart))) this.charts.render();
+  /** Live points are patched in by `appendPoint`; only new data or a new theme redraws the whole chart. */
+  protected override needsRedraw(changed: PropertyValues<this>): boolean {
+    return ['data', 'spans', 'points', 'phases', 'theme'].some((k) => changed.has(k as keyof BtSpeedChart));
   }
 
   private get ownState() {
-    const chart = this.jobId ? this.telemetry.charts.get(this.jobId) : undefined;
+    const chart = this.jobId ? this.hub.charts.get(this.jobId) : undefined;
     return {
       loading: this.loading || chart?.status === 'loading',
       error: this.error ?? (chart?.status === 'error' ? chart.error ?? 'Could not load the chart' : null),
@@ -214,7 +195,7 @@ export class BtSpeedChart extends LitElement {
     };
   }
 
-  private option(theme: ChartTheme) {
+  protected override chartOption(theme: ChartTheme) {
     const axis = axisStyle(theme);
     const spans = this.spans;
     return {

@@ -1,9 +1,9 @@
-import { LitElement, html, type PropertyValues } from 'lit';
+import { html, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { BackupStats } from '@backup-telemetry/contract';
-import { ChartController, tooltipStyle } from '../shared/chart-controller.js';
+import { tooltipStyle } from '../shared/chart-controller.js';
+import { ChartElement } from '../shared/chart-element.js';
 import { escapeHtml, formatPercent } from '../shared/format.js';
-import { TelemetryController } from '../shared/telemetry-controller.js';
 import type { ChartTheme } from '../shared/theme.js';
 import { successDonutStyles } from './success-donut.styles.js';
 
@@ -20,33 +20,18 @@ import { successDonutStyles } from './success-donut.styles.js';
  * @cssprop --bt-warning - Cancelled slice (falls back to `--vscode-editorWarning-foreground`).
  */
 @customElement('bt-success-donut')
-export class BtSuccessDonut extends LitElement {
+export class BtSuccessDonut extends ChartElement {
   static override styles = successDonutStyles;
 
   /** Counts by status and the success rate. */
   @property({ attribute: false }) stats: BackupStats | null = null;
   /** Load the stats of this VM from the hub (optional; otherwise pass `stats`). */
   @property({ attribute: 'vm-name' }) vmName: string | null = null;
+  /** Narrows the loaded stats to one repository. */
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
-  @property({ attribute: 'api-base' }) apiBase = '/api/v1';
-  /** Extra fetch options for the hub's REST API (auth headers, credentials). */
-  @property({ attribute: false }) requestInit: RequestInit | null = null;
-  @property({ reflect: true }) theme?: 'dark' | 'light';
-
-  private readonly charts = new ChartController(this, (theme) => this.option(theme));
-  private readonly telemetry = new TelemetryController(this);
-
-  get chart() {
-    return this.charts.chart;
-  }
-
-  /** Re-reads the colour tokens and redraws (theme changes on <html>/<body> are picked up on their own). */
-  refreshTheme(): void {
-    this.charts.refreshTheme();
-  }
 
   private get current(): BackupStats | null {
-    return this.stats ?? this.telemetry.stats;
+    return this.stats ?? this.hub.stats;
   }
 
   private get counts() {
@@ -55,23 +40,16 @@ export class BtSuccessDonut extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    this.telemetry.apiBase = this.apiBase;
-    this.telemetry.requestInit = this.requestInit;
+    super.willUpdate(changed);
     if ((changed.has('vmName') || changed.has('repositoryId')) && this.vmName && !this.stats) {
-      void this.telemetry.loadVm(this.vmName, this.repositoryId, 1);
+      void this.hub.loadVm(this.vmName, this.repositoryId, 1);
     }
   }
 
-  protected override updated(): void {
-    const had = this.charts.chart;
-    this.charts.attach(this.renderRoot.querySelector<HTMLElement>('.chart'));
-    if (had && had === this.charts.chart) this.charts.render();
-  }
-
   protected override render() {
-    if (!this.current && this.telemetry.status === 'loading') return html`<div class="state" part="state" role="status">Loading…</div>`;
-    if (!this.current && this.telemetry.status === 'error') {
-      return html`<div class="state error" part="state" role="alert">Could not load statistics: ${this.telemetry.error}</div>`;
+    if (!this.current && this.hub.status === 'loading') return html`<div class="state" part="state" role="status">Loading…</div>`;
+    if (!this.current && this.hub.status === 'error') {
+      return html`<div class="state error" part="state" role="alert">Could not load statistics: ${this.hub.error}</div>`;
     }
     const { completed, failed, cancelled } = this.counts;
     const ended = completed + failed + cancelled;
@@ -84,7 +62,7 @@ export class BtSuccessDonut extends LitElement {
     </div>`;
   }
 
-  private option(theme: ChartTheme) {
+  protected override chartOption(theme: ChartTheme) {
     const { completed, failed, cancelled } = this.counts;
     const data = [
       { name: 'Completed', value: completed, itemStyle: { color: theme.success } },
