@@ -306,6 +306,17 @@ describe('bt-machine-details', () => {
     }
   });
 
+  it('updates quietly while off the page, and is a modal again when put back', async () => {
+    const { el } = await openModal();
+    const parent = el.parentElement!;
+    el.remove();
+    el.requestUpdate(); // what a late REST answer or subscribe ack does
+    expect(await el.updateComplete).to.be.true;
+    parent.append(el);
+    await el.updateComplete;
+    expect($<HTMLDialogElement>(el, 'dialog').matches(':modal')).to.be.true;
+  });
+
   it('disposes its charts when removed from the page', async () => {
     const { el } = await openModal();
     el.tab = 'performance';

@@ -163,6 +163,8 @@ export class BtMachineDetails extends HubElement {
   protected override updated(changed: PropertyValues<this>): void {
     const dialog = this.dialog;
     // Also re-shows the modal after the element was moved (removal drops a dialog from the top layer).
+    // A late response or ack can update it while it is off the page, where showModal() would throw.
+    if (!this.isConnected) return;
     if (this.open && dialog && !dialog.matches(':modal')) {
       if (changed.has('open')) this.returnFocus = deepActiveElement() as HTMLElement | null;
       if (dialog.open) dialog.close();
