@@ -16,6 +16,8 @@ export interface TelemetryPluginOptions {
   maxChartPoints?: number;
   /** Most updates committed in one transaction. Default 500. */
   maxBatchSize?: number;
+  /** Ingest transactions in flight at once, jobs hashed to lanes so each job's updates stay in order. Default 4 on MySQL, 1 on SQLite (one connection). */
+  ingestLanes?: number;
   /** Milliseconds an ingest transaction may take before its updates are refused with 503 (a stalled database). Default 5000. */
   transactionTimeoutMs?: number;
   /** Largest accepted request body in bytes. Default 65,536 (64 KB). */
@@ -52,6 +54,7 @@ export interface ResolvedOptions {
   maxChartPoints: number;
   maxBatchSize: number;
   transactionTimeoutMs: number;
+  ingestLanes: number | undefined;
   bodyLimitBytes: number;
   acquireTimeoutMs: number;
   rateLimitPerMinute: number;
@@ -78,6 +81,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     snapshotIntervalMs: nonNegative('snapshotIntervalSeconds', options.snapshotIntervalSeconds, 5) * 1000,
     maxChartPoints,
     maxBatchSize: Math.max(1, nonNegative('maxBatchSize', options.maxBatchSize, 500)),
+    ingestLanes: options.ingestLanes === undefined ? undefined : Math.max(1, Math.floor(nonNegative('ingestLanes', options.ingestLanes, 1))),
     transactionTimeoutMs: Math.max(1, nonNegative('transactionTimeoutMs', options.transactionTimeoutMs, 5000)),
     bodyLimitBytes: nonNegative('bodyLimitBytes', options.bodyLimitBytes, 64 * 1024),
     acquireTimeoutMs: nonNegative('acquireTimeoutMs', options.acquireTimeoutMs, 5000),

@@ -11,6 +11,7 @@ import type { LiveContext } from './live/context.js';
 import { attachLive } from './live/namespace.js';
 import { resolveOptions, type TelemetryPluginOptions } from './options.js';
 import { StaleDetector } from './stale/detector.js';
+import { isMysql } from './store/dialect.js';
 import { createStore, knexFromUrl, type Store } from './store/index.js';
 
 export interface TelemetryPlugin {
@@ -56,6 +57,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     maxChartPoints,
     maxBatchSize: resolved.maxBatchSize,
     transactionTimeoutMs: resolved.transactionTimeoutMs,
+    lanes: resolved.ingestLanes ?? (isMysql(knex) ? 4 : 1),
     now,
     access,
     metrics,

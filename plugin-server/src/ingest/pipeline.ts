@@ -24,6 +24,8 @@ export interface PipelineOptions {
   maxBatchSize: number;
   /** A batch whose transaction has not finished by then is refused with 503. */
   transactionTimeoutMs: number;
+  /** Transactions in flight at once (jobs hashed to lanes). */
+  lanes: number;
   now: () => number;
   access: Access;
   /** Limits updates per job, and per token (or address when ingest is open). */
@@ -38,6 +40,21 @@ interface Pending {
   reject(error: TelemetryError): void;
 }
 
+/** One serial stream of batches. Jobs are hashed to lanes, so lanes never touch the same job. */
+interface Lane {
+  queue: Pending[];
+  flushing: boolean;
+  drained: (() => void)[];
+}
+
+/** A stable lane for a job id (FNV-1a). */
+export function laneOf(jobId: string, lanes: number): number {
+  if (lanes <= 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < jobId.length; i++) hash = Math.imul(hash ^ jobId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
+}
+
 interface BatchEffects {
   results: (IngestResult | TelemetryError)[];
   states: Map<string, JobState>;
@@ -49,22 +66,23 @@ const MAX_DEADLOCK_RETRIES = 3;
 
 /**
  * The single ingest path of HTTP and socket telemetry. Updates are validated at once, then queued
- * and committed in groups: while one transaction runs, the next updates wait and go together into
- * the next one (no added delay when idle). Each caller is answered only after its update's
- * transaction committed, and events are emitted only then.
+ * and committed in groups: while a lane's transaction runs, the next updates of its jobs wait and go
+ * together into its next one (no added delay when idle). Several lanes commit side by side; a job
+ * always goes to the same lane, so its updates stay in order. Each caller is answered only after
+ * its update's transaction committed, and events are emitted only then.
  */
 export class IngestPipeline {
-  private queue: Pending[] = [];
-  private flushing = false;
+  private readonly lanes: Lane[];
   private closed = false;
-  private drained: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
     private readonly events: TelemetryEvents,
     private readonly logger: Logger,
     private readonly options: PipelineOptions,
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: Math.max(1, options.lanes) }, () => ({ queue: [], flushing: false, drained: [] }));
+  }
 
   /**
    * Admits, validates and ingests one update; resolves after its transaction committed. Throws a
@@ -82,9 +100,10 @@ export class IngestPipeline {
       sourceLimiter.hit(source, principal.token ? 'this token' : 'this address');
       if (id !== undefined) jobLimiter.hit(`${type}/${id}`, `job ${id}`);
       const update = validateUpdate(body, { jobType, jobId, nowMs: now() });
+      const lane = this.lanes[laneOf(update.job_id, this.lanes.length)]!;
       const result = await new Promise<IngestResult>((resolve, reject) => {
-        this.queue.push({ update, resolve, reject });
-        this.schedule();
+        lane.queue.push({ update, resolve, reject });
+        this.schedule(lane);
       });
       this.options.metrics.accepted(result.applied, (performance.now() - started) / 1000);
       return result;
@@ -97,27 +116,29 @@ export class IngestPipeline {
   /** Stops taking updates and resolves once every queued update has been committed or refused. */
   async close(): Promise<void> {
     this.closed = true;
-    if (!this.flushing && this.queue.length === 0) return;
-    await new Promise<void>((resolve) => this.drained.push(resolve));
+    await Promise.all(this.lanes.map((lane) => {
+      if (!lane.flushing && lane.queue.length === 0) return undefined;
+      return new Promise<void>((resolve) => lane.drained.push(resolve));
+    }));
   }
 
-  private schedule(): void {
-    if (this.flushing) return;
-    if (this.queue.length === 0) {
-      for (const done of this.drained.splice(0)) done();
+  private schedule(lane: Lane): void {
+    if (lane.flushing) return;
+    if (lane.queue.length === 0) {
+      for (const done of lane.drained.splice(0)) done();
       return;
     }
-    this.flushing = true;
-    setImmediate(() => void this.flush());
+    lane.flushing = true;
+    setImmediate(() => void this.flush(lane));
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, this.options.maxBatchSize);
+  private async flush(lane: Lane): Promise<void> {
+    const batch = lane.queue.splice(0, this.options.maxBatchSize);
     try {
       await this.commitBatch(batch);
     } finally {
-      this.flushing = false;
-      this.schedule();
+      lane.flushing = false;
+      this.schedule(lane);
     }
   }
 
