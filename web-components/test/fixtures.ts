@@ -1,4 +1,4 @@
-import type { BackupJob, BackupStats, ChartPoint, Machine, PerformanceMetrics } from '@backup-telemetry/contract';
+import type { BackupJob, BackupListResponse, BackupStats, ChartPoint, Machine, PerformanceMetrics } from '@backup-telemetry/contract';
 
 let seq = 0;
 const MIB = 1024 * 1024;
@@ -108,6 +108,25 @@ export function vmHistory() {
   const older = job({ type: 'full', started_at: at(10, 8, 2, 0), duration_seconds: 1800, performance_metrics: metrics(points(30, { speed: 90, phases: ['snapshot', 'transfer'] })) });
   const backups = [recent, failed, older];
   return { backups, machine: machine(), stats: statsFor(backups), recent, failed, older };
+}
+
+/** `n` completed backups of one VM, a night apart, newest first. */
+export function nights(n: number, overrides: Partial<BackupJob> = {}): BackupJob[] {
+  return Array.from({ length: n }, (_, i) => job({ started_at: at(10, 28 - i, 2, 0), ...overrides }));
+}
+
+/**
+ * A `/backups` route serving `pages` the way the hub does: the first without `before`, each next one
+ * for the `next_before` cursor (`created_at~id` of the previous page's last job); null after the last.
+ */
+export function pagedBackups(pages: BackupJob[][]) {
+  const cursorAfter = (page: BackupJob[]) => `${page[page.length - 1].created_at}~${page[page.length - 1].backup_id}`;
+  return (url: URL): BackupListResponse => {
+    const before = url.searchParams.get('before');
+    const i = before === null ? 0 : pages.findIndex((page) => cursorAfter(page) === before) + 1;
+    if (before !== null && i === 0) throw new Error(`unknown cursor ${before}`);
+    return { backups: pages[i], next_before: i + 1 < pages.length ? cursorAfter(pages[i]) : null };
+  };
 }
 
 type Route = (url: URL) => unknown;

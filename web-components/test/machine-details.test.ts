@@ -7,7 +7,7 @@ import type { BtBackupHistory } from '../src/backup-history/backup-history.js';
 import type { BtSuccessDonut } from '../src/success-donut/success-donut.js';
 import type { BtBackupTrends } from '../src/backup-trends/backup-trends.js';
 import { deepActiveElement } from '../src/shared/focus.js';
-import { job, machine, metrics, points, statsFor, stubFetch, vmHistory } from './fixtures.js';
+import { job, machine, metrics, nights, pagedBackups, points, statsFor, stubFetch, vmHistory } from './fixtures.js';
 import { $, $$, chartReady, focusIsInside, speedSeries } from './helpers.js';
 
 async function openModal(data = vmHistory()) {
@@ -281,6 +281,59 @@ describe('bt-machine-details', () => {
       await waitUntil(() => el.telemetry.status === 'ready');
       await el.updateComplete;
       expect($(el, '[part=machine-info]').textContent).to.include('Ubuntu 22.04');
+    } finally {
+      hub.restore();
+    }
+  });
+
+  it('loads older backups into the history and the job selector, and offers a retry when that fails', async () => {
+    const jobs = nights(3);
+    let failOlder = true;
+    const paged = pagedBackups([jobs.slice(0, 2), jobs.slice(2)]);
+    const hub = stubFetch({
+      '/api/v1/machines/web-01': machine(),
+      '/api/v1/backups': (url: URL) =>
+        url.searchParams.has('before') && failOlder
+          ? new Response(JSON.stringify({ error: { status: 503, code: 'database_unavailable', message: 'Database unavailable' } }), { status: 503 })
+          : paged(url),
+      '/api/v1/backups/stats': statsFor(jobs),
+    });
+    try {
+      const el = await fixture<BtMachineDetails>(html`<bt-machine-details vm-name="web-01" open></bt-machine-details>`);
+      await waitUntil(() => el.telemetry.status === 'ready', 'first page loaded');
+      await el.updateComplete;
+      const history = $<BtBackupHistory>(el, 'bt-backup-history');
+      await history.updateComplete;
+      $<HTMLButtonElement>(history, '[part=more] button').click();
+      await waitUntil(() => history.shadowRoot!.querySelector('[part=more] [role=alert]'), 'failure shown');
+      expect($(history, '[part=more] [role=alert]').textContent).to.include('Database unavailable');
+      failOlder = false;
+      $<HTMLButtonElement>(history, '[part=more] button').click();
+      await waitUntil(() => $$(history, 'tr.job').length === 3, 'older page in the history');
+      expect($(history, '[part=more]'), 'last page: no button').to.be.null;
+      el.tab = 'performance';
+      await el.updateComplete;
+      expect($$<HTMLOptionElement>(el, '#job-select option').map((o) => o.value)).to.deep.equal(jobs.map((j) => j.backup_id));
+      expect($(el, '.load-older')).to.be.null;
+    } finally {
+      hub.restore();
+    }
+  });
+
+  it('loads older backups from the Performance tab\'s job selector too', async () => {
+    const jobs = nights(3);
+    const hub = stubFetch({
+      '/api/v1/machines/web-01': machine(),
+      '/api/v1/backups': pagedBackups([jobs.slice(0, 2), jobs.slice(2)]),
+      '/api/v1/backups/stats': statsFor(jobs),
+    });
+    try {
+      const el = await fixture<BtMachineDetails>(html`<bt-machine-details vm-name="web-01" tab="performance" open></bt-machine-details>`);
+      await waitUntil(() => el.telemetry.status === 'ready', 'first page loaded');
+      await el.updateComplete;
+      expect($$(el, '#job-select option')).to.have.length(2);
+      $<HTMLButtonElement>(el, '.load-older').click();
+      await waitUntil(() => $$(el, '#job-select option').length === 3, 'older backup in the selector');
     } finally {
       hub.restore();
     }

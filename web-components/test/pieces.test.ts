@@ -5,7 +5,7 @@ import type { BtBackupHistory } from '../src/backup-history/backup-history.js';
 import type { BtSuccessDonut } from '../src/success-donut/success-donut.js';
 import type { BtBackupTrends } from '../src/backup-trends/backup-trends.js';
 import type { BtJobProgress } from '../src/job-progress/job-progress.js';
-import { job, statsFor, stubFetch, vmHistory } from './fixtures.js';
+import { job, nights, pagedBackups, statsFor, stubFetch, vmHistory } from './fixtures.js';
 import { $, $$, chartReady } from './helpers.js';
 
 describe('bt-backup-history', () => {
@@ -37,6 +37,48 @@ describe('bt-backup-history', () => {
     } finally {
       fetches.restore();
     }
+  });
+
+  it('loads older backups with the hub\'s cursor until the last page', async () => {
+    const jobs = nights(5);
+    const fetches = stubFetch({
+      '/api/v1/backups': pagedBackups([jobs.slice(0, 2), jobs.slice(2, 4), jobs.slice(4)]),
+      '/api/v1/machines/web-01': {},
+      '/api/v1/backups/stats': statsFor(jobs),
+    });
+    const rowIds = () => $$(el, 'tr.job').map((r) => r.dataset.jobId);
+    const more = () => $<HTMLButtonElement>(el, '[part=more] button');
+    let el!: BtBackupHistory;
+    try {
+      el = await fixture<BtBackupHistory>(html`<bt-backup-history vm-name="web-01"></bt-backup-history>`);
+      await waitUntil(() => rowIds().length === 2, 'first page');
+      expect(more().textContent).to.equal('Load older backups');
+      more().click();
+      await waitUntil(() => rowIds().length === 4, 'second page appended');
+      more().click();
+      await waitUntil(() => rowIds().length === 5, 'last page appended');
+      expect(rowIds()).to.deep.equal(jobs.map((j) => j.backup_id));
+      expect($(el, '[part=more]'), 'no button after the last page').to.be.null;
+      const pages = fetches.requests.filter((r) => r.startsWith('/api/v1/backups?')).map((r) => new URL(r, location.href).searchParams);
+      expect(pages.map((q) => q.get('before'))).to.deep.equal([null, `${jobs[1].created_at}~${jobs[1].backup_id}`, `${jobs[3].created_at}~${jobs[3].backup_id}`]);
+      expect(pages.every((q) => q.get('vm_name') === 'web-01' && q.get('limit') === '100')).to.be.true;
+    } finally {
+      fetches.restore();
+    }
+  });
+
+  it('with backups from the host, offers older ones when has-older is set and fires load-older', async () => {
+    const { backups } = vmHistory();
+    const el = await fixture<BtBackupHistory>(html`<bt-backup-history .backups=${backups}></bt-backup-history>`);
+    expect($(el, '[part=more]')).to.be.null;
+    el.hasOlder = true;
+    await el.updateComplete;
+    const asked = oneEvent(el, 'load-older');
+    $<HTMLButtonElement>(el, '[part=more] button').click();
+    await asked;
+    el.loadingOlder = true;
+    await el.updateComplete;
+    expect($<HTMLButtonElement>(el, '[part=more] button').disabled).to.be.true;
   });
 
   it('says so when a VM has no backups', async () => {

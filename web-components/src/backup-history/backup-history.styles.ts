@@ -29,6 +29,8 @@ export const backupHistoryStyles = [
     .status.cancelled .dot { background: var(--_warning); }
     .status.running .dot { background: var(--_accent); animation: pulse 1.2s infinite; }
     .muted { color: var(--_muted); }
+    .more { display: flex; gap: 12px; align-items: center; padding: 10px; border-top: 1px solid var(--_border); }
+    .older-error { color: var(--_error); }
     @keyframes pulse { 50% { opacity: 0.3; } }
   `,
 ];

@@ -13,13 +13,17 @@ export interface JobSelectDetail {
 
 /**
  * Table of a VM's backups, newest first: date, type, size, duration, status. A failed job's error
- * message is shown in full under its row.
+ * message is shown in full under its row. A **Load older backups** button ends the table while the
+ * hub has older ones: with `vm-name` the element fetches them itself; with `backups` it shows the
+ * button when `has-older` is set and fires `load-older` for the host to fetch the next page.
  *
  * @tag bt-backup-history
  * @fires job-select - A row was chosen (click, Enter or Space); `detail: { job }`.
+ * @fires load-older - The Load older backups button was pressed.
  * @csspart table - The table.
  * @csspart row - Each job row.
  * @csspart error - The error message of a failed job.
+ * @csspart more - The row under the table with the Load older backups button.
  * @csspart state - The loading / empty / error message.
  * @cssprop --bt-selection-background - Selected row (falls back to `--vscode-list-activeSelectionBackground`).
  * @cssprop --bt-error-background - Background of error messages.
@@ -32,6 +36,12 @@ export class BtBackupHistory extends HubElement {
   @property({ attribute: false }) backups: BackupJob[] | null = null;
   /** The highlighted job. */
   @property({ attribute: 'selected-id' }) selectedId: string | null = null;
+  /** With `backups`: the hub has older backups, so show the Load older backups button. */
+  @property({ attribute: 'has-older', type: Boolean }) hasOlder = false;
+  /** With `backups`: older backups are being fetched (the button is disabled). */
+  @property({ attribute: 'loading-older', type: Boolean }) loadingOlder = false;
+  /** With `backups`: why fetching older backups failed; shown beside the button. */
+  @property({ attribute: 'older-error' }) olderError: string | null = null;
   /** Load this VM's backups from the hub (optional; otherwise pass `backups`). */
   @property({ attribute: 'vm-name' }) vmName: string | null = null;
   /** Narrows the loaded backups to one repository. */
@@ -42,6 +52,23 @@ export class BtBackupHistory extends HubElement {
     if ((changed.has('vmName') || changed.has('repositoryId')) && this.vmName && !this.backups) {
       void this.hub.loadVm(this.vmName, this.repositoryId);
     }
+  }
+
+  private loadOlder(): void {
+    if (!this.backups) void this.hub.loadOlder();
+    this.dispatchEvent(new CustomEvent('load-older', { bubbles: true, composed: true }));
+  }
+
+  private more() {
+    const own = !this.backups;
+    const hasOlder = own ? this.hub.nextBefore !== null : this.hasOlder;
+    const loading = own ? this.hub.loadingOlder : this.loadingOlder;
+    const error = own ? this.hub.olderError : this.olderError;
+    if (!hasOlder) return nothing;
+    return html`<div class="more" part="more">
+      <button class="bt-button secondary" ?disabled=${loading} @click=${this.loadOlder}>${loading ? 'Loading older backups…' : 'Load older backups'}</button>
+      ${error ? html`<span class="older-error" role="alert">Could not load older backups: ${error}</span>` : nothing}
+    </div>`;
   }
 
   private select(job: BackupJob): void {
@@ -63,7 +90,8 @@ export class BtBackupHistory extends HubElement {
       <tbody>
         ${jobs.map((job) => this.row(job))}
       </tbody>
-    </table>`;
+    </table>
+    ${this.more()}`;
   }
 
   private row(job: BackupJob) {

@@ -322,7 +322,11 @@ export class BtMachineDetails extends HubElement {
           .backups=${backups}
           selected-id=${this.currentJob?.backup_id ?? nothing}
           theme=${this.theme ?? nothing}
+          ?has-older=${this.telemetry.nextBefore !== null}
+          ?loading-older=${this.telemetry.loadingOlder}
+          older-error=${this.telemetry.olderError ?? nothing}
           @job-select=${(e: CustomEvent<JobSelectDetail>) => { e.stopPropagation(); this.selectJob(e.detail.job, true); }}
+          @load-older=${(e: Event) => { e.stopPropagation(); void this.telemetry.loadOlder(); }}
         ></bt-backup-history>
       </section>
     `;
@@ -347,6 +351,11 @@ export class BtMachineDetails extends HubElement {
         }}>
           ${jobs.map((j) => html`<option value=${j.backup_id} ?selected=${j.backup_id === job.backup_id}>${jobLabel(j)}</option>`)}
         </select>
+        ${this.telemetry.nextBefore !== null
+          ? html`<button class="bt-button secondary load-older" ?disabled=${this.telemetry.loadingOlder} @click=${() => void this.telemetry.loadOlder()}>
+              ${this.telemetry.loadingOlder ? 'Loading older…' : 'Load older backups'}
+            </button>`
+          : nothing}
       </div>
       ${job.status === 'failed' && job.error_message ? html`<div class="job-error" role="note"><strong>Failed:</strong> ${job.error_message}</div>` : nothing}
       <div class="kpis perf-kpis">

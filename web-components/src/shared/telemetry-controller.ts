@@ -72,6 +72,12 @@ export class TelemetryController implements ReactiveController {
   job: BackupJob | null = null;
   status: LoadStatus = 'idle';
   error: string | null = null;
+  /** The REST cursor (`next_before`) for the backups older than those loaded; null when there are none. */
+  nextBefore: string | null = null;
+  /** True while `loadOlder` fetches a page. */
+  loadingOlder = false;
+  /** Why the last `loadOlder` failed (the hub's message). */
+  olderError: string | null = null;
   readonly charts = new Map<string, JobChart>();
   /** `job:stale` messages by job id. */
   readonly staleMessages = new Map<string, string>();
@@ -81,6 +87,7 @@ export class TelemetryController implements ReactiveController {
   private live: Socket | null = null;
   private ownsSocket = false;
   private vmFilter: { vm_name: string; repository_id?: string } | null = null;
+  private pageSize = 100;
   private readonly handlers: [string, (payload: never) => void][] = [
     [SERVER_EVENTS.update, (p: JobUpdateEvent) => this.receive(SERVER_EVENTS.update, p)],
     [SERVER_EVENTS.completed, (p: JobEndedEvent) => this.receive(SERVER_EVENTS.completed, p)],
@@ -135,11 +142,15 @@ export class TelemetryController implements ReactiveController {
     return s ? `?${s}` : '';
   }
 
-  /** Loads a VM's machine facts, backups (newest first) and stats. */
+  /** Loads a VM's machine facts, its newest `limit` backups (newest first) and stats. */
   async loadVm(vmName: string, repositoryId?: string | null, limit = 100): Promise<void> {
     this.vmFilter = { vm_name: vmName, repository_id: repositoryId ?? undefined };
+    this.pageSize = limit;
     this.status = 'loading';
     this.error = null;
+    this.nextBefore = null;
+    this.loadingOlder = false;
+    this.olderError = null;
     this.host.requestUpdate();
     const filter = this.query({ vm_name: vmName, repository_id: repositoryId });
     try {
@@ -153,6 +164,7 @@ export class TelemetryController implements ReactiveController {
       ]);
       this.machine = machine;
       this.backups = list.backups;
+      this.nextBefore = list.next_before ?? null;
       this.stats = stats;
       this.status = 'ready';
     } catch (e) {
@@ -164,6 +176,28 @@ export class TelemetryController implements ReactiveController {
       this.error = (e as Error).message;
     }
     this.host.requestUpdate();
+  }
+
+  /** Appends the next page of older backups (`before` = the last page's `next_before`). */
+  async loadOlder(): Promise<void> {
+    const filter = this.vmFilter;
+    const before = this.nextBefore;
+    if (!filter || !before || this.loadingOlder) return;
+    this.loadingOlder = true;
+    this.olderError = null;
+    this.host.requestUpdate();
+    try {
+      const page = await this.getJson<BackupListResponse>(`/backups${this.query({ ...filter, limit: this.pageSize, before })}`);
+      if (filter !== this.vmFilter) return; // reloaded meanwhile; that load owns the list now
+      const known = new Set(this.backups.map((b) => b.backup_id));
+      this.backups = [...this.backups, ...page.backups.filter((b) => !known.has(b.backup_id))];
+      this.nextBefore = page.next_before ?? null;
+    } catch (e) {
+      if (filter === this.vmFilter && !this.abort.signal.aborted) this.olderError = (e as Error).message;
+    } finally {
+      if (filter === this.vmFilter) this.loadingOlder = false;
+      this.host.requestUpdate();
+    }
   }
 
   private async refreshStats(): Promise<void> {

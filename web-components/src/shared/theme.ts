@@ -98,6 +98,7 @@ export const themeStyles = css`
   }
   button.bt-button.secondary { color: var(--_fg); background: transparent; border-color: var(--_border); }
   button.bt-button:hover { filter: brightness(1.1); }
+  button.bt-button:disabled { opacity: 0.6; cursor: default; filter: none; }
   :focus-visible { outline: 1px solid var(--_accent); outline-offset: 1px; }
 `;
 
