@@ -21,6 +21,29 @@ describe('bt-backup-history', () => {
     expect($$(el, 'tr.job').map((r) => r.getAttribute('aria-current'))).to.deep.equal(['false', 'false', 'true']);
   });
 
+  it('shows a cancelled job\'s message under its row, muted rather than in error red', async () => {
+    const failed = job({ status: 'failed', error_message: 'Disk 0 read error' });
+    const cancelled = job({ status: 'cancelled', error_message: 'Cancelled by operator' });
+    const quiet = job({ status: 'cancelled', error_message: null });
+    const el = await fixture<BtBackupHistory>(html`<bt-backup-history .backups=${[failed, cancelled, quiet]}></bt-backup-history>`);
+    const messageUnder = (id: string) => el.shadowRoot!.querySelector(`tr[data-job-id="${id}"]`)!.nextElementSibling?.querySelector<HTMLElement>('[part=error]');
+    const shown = messageUnder(cancelled.backup_id)!;
+    expect([shown.querySelector('strong')!.textContent, shown.querySelector('span')!.textContent]).to.deep.equal(['Reason:', 'Cancelled by operator']);
+    expect(messageUnder(quiet.backup_id), 'no row for a cancelled job without a message').to.be.undefined;
+    const colour = (id: string) => getComputedStyle(messageUnder(id)!).color;
+    const probe = (token: string) => {
+      const span = document.createElement('span');
+      span.style.color = `var(${token})`;
+      messageUnder(failed.backup_id)!.append(span);
+      const value = getComputedStyle(span).color;
+      span.remove();
+      return value;
+    };
+    expect(colour(failed.backup_id)).to.equal(probe('--_error'));
+    expect(colour(cancelled.backup_id)).to.equal(probe('--_muted'));
+    expect(probe('--_muted')).to.not.equal(probe('--_error'));
+  });
+
   it('renders an error message with markup as text', async () => {
     const evil = '<img src=x onerror="window.__historyPwned=1">';
     const el = await fixture<BtBackupHistory>(html`<bt-backup-history .backups=${[job({ status: 'failed', error_message: evil })]}></bt-backup-history>`);

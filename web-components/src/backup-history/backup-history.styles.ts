@@ -19,6 +19,7 @@ export const backupHistoryStyles = [
       border-left: 3px solid var(--_error); padding: 6px 10px; border-radius: 2px; overflow-wrap: anywhere;
     }
     .error-message strong { flex: none; }
+    .error-message.cancelled { color: var(--_muted); background: var(--_surface); border-left-color: var(--_muted); }
     .pick { all: unset; cursor: pointer; }
     .pick:focus-visible { outline: 1px solid var(--_accent); outline-offset: 2px; }
     .status { display: inline-flex; align-items: center; gap: 6px; }

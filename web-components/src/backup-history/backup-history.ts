@@ -13,7 +13,7 @@ export interface JobSelectDetail {
 
 /**
  * Table of a VM's backups, newest first: date, type, size, duration, status. A failed job's error
- * message is shown in full under its row. A **Load older backups** button ends the table while the
+ * message is shown in full under its row, and so is a cancelled job's (muted: it is not an error). A **Load older backups** button ends the table while the
  * hub has older ones: with `vm-name` the element fetches them itself; with `backups` it shows the
  * button when `has-older` is set and fires `load-older` for the host to fetch the next page.
  *
@@ -22,7 +22,7 @@ export interface JobSelectDetail {
  * @fires load-older - The Load older backups button was pressed.
  * @csspart table - The table.
  * @csspart row - Each job row.
- * @csspart error - The error message of a failed job.
+ * @csspart error - The message of a failed job (error colours) or of a cancelled one (muted).
  * @csspart more - The row under the table with the Load older backups button.
  * @csspart state - The loading / empty / error message.
  * @cssprop --bt-selection-background - Selected row (falls back to `--vscode-list-activeSelectionBackground`).
@@ -105,9 +105,11 @@ export class BtBackupHistory extends HubElement {
         <td class="num ${job.started_at ? '' : 'muted'}">${jobDuration(job)}</td>
         <td><span class="status ${job.status}"><span class="dot"></span>${status}</span></td>
       </tr>
-      ${job.status === 'failed' && job.error_message
+      ${(job.status === 'failed' || job.status === 'cancelled') && job.error_message
         ? html`<tr class="error-row" ?data-selected=${selected} @click=${() => this.select(job)}>
-            <td colspan="5"><div class="error-message" part="error" role="note"><strong>Error:</strong><span>${job.error_message}</span></div></td>
+            <td colspan="5"><div class="error-message ${job.status}" part="error" role="note">
+              <strong>${job.status === 'failed' ? 'Error:' : 'Reason:'}</strong><span>${job.error_message}</span>
+            </div></td>
           </tr>`
         : nothing}
     `;
