@@ -7,6 +7,7 @@
 //   BENCH_QUICK=1 node bench/run.mjs   a short smoke run (figures not worth quoting)
 //   BENCH_CPU_PROF=1 node bench/run.mjs http   also writes .cpuprofile files of the servers to bench/profiles/
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineFacts } from './lib/env.mjs';
 import { rawKnex } from './lib/db.mjs';
@@ -42,6 +43,7 @@ let failed = false;
 for (const id of ids) {
   log(`\n▶ ${id}`);
   const started = Date.now();
+  const loadavg = os.loadavg().map((v) => v.toFixed(2)).join(' ');
   let result;
   try {
     const mod = await import(BENCHES[id]);
@@ -51,7 +53,7 @@ for (const id of ids) {
     log(`  ${id} failed: ${error.stack ?? error}`);
     continue;
   }
-  result.measured_at = new Date().toISOString();
+  result.measured_at = `${new Date().toISOString()}, load average at its start ${loadavg} on ${machine.nproc} CPUs`;
   result.machine = machine;
   log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(`\n${section(result)}`);
