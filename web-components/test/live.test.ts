@@ -92,6 +92,29 @@ describe('live updates over Socket.IO', () => {
     }
   });
 
+  it('leaves a running job\'s room when the Performance tab switches to another backup, and rejoins on the way back', async () => {
+    const { running, done, fetches } = await runningVm('live-06');
+    try {
+      const el = await fixture<BtMachineDetails>(html`<bt-machine-details vm-name="live-06" socket-url=${await hub.url()} tab="performance" open></bt-machine-details>`);
+      const jobRoom = rooms.job(running.backup_id);
+      await waitUntil(async () => (await hub.roomSize(jobRoom)) === 1, 'subscribed to the running job');
+      const pick = async (id: string) => {
+        const select = $<HTMLSelectElement>(el, '#job-select');
+        select.value = id;
+        select.dispatchEvent(new Event('change'));
+        await el.updateComplete;
+      };
+      await pick(done.backup_id);
+      await waitUntil(async () => (await hub.roomSize(jobRoom)) === 0, 'left the first job\'s room');
+      expect(await hub.roomSize(rooms.vm('live-06')), 'still follows the VM').to.equal(1);
+      await pick(running.backup_id);
+      await waitUntil(async () => (await hub.roomSize(jobRoom)) === 1, 'rejoined the running job');
+      el.remove();
+    } finally {
+      fetches.restore();
+    }
+  });
+
   it('unsubscribes and closes its socket when removed from the page', async () => {
     const { running, fetches } = await runningVm('live-03');
     try {

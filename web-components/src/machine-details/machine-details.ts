@@ -80,6 +80,8 @@ export class BtMachineDetails extends HubElement {
   @query('bt-speed-chart') private speedChart?: BtSpeedChart;
   @state() private focusTab = false;
   private returnFocus: HTMLElement | null = null;
+  /** The running job whose room the Performance chart joined; left when another job is shown. */
+  private watchedJobId: string | null = null;
 
   /** The data layer (REST + socket). A host with its own socket may call `telemetry.receive(event, payload)`. */
   get telemetry(): TelemetryController {
@@ -136,19 +138,26 @@ export class BtMachineDetails extends HubElement {
     const reopened = changed.has('open') && this.open;
     if (this.open && (reopened || changed.has('vmName') || changed.has('repositoryId') || changed.has('apiBase'))) {
       this.reload();
-      this.telemetry.unwatchAll();
+      this.unwatchAll();
       if (this.vmName) this.telemetry.watchVm(this.vmName);
     }
-    if (changed.has('open') && !this.open) this.telemetry.unwatchAll();
+    if (changed.has('open') && !this.open) this.unwatchAll();
     if (this.open) this.prepareChart();
   }
 
   /** Makes sure the current job's chart is loaded, or seeded from data we already have. */
   private prepareChart(): void {
     const job = this.currentJob;
+    if (this.watchedJobId && this.watchedJobId !== job?.backup_id) {
+      this.telemetry.unwatch({ job_id: this.watchedJobId });
+      this.watchedJobId = null;
+    }
     if (!job || this.tab !== 'performance') return;
     const id = job.backup_id;
-    if (job.status === 'running') this.telemetry.watchJob(id);
+    if (job.status === 'running') {
+      this.telemetry.watchJob(id);
+      this.watchedJobId = id;
+    }
     if (this.telemetry.charts.has(id)) return;
     if (job.performance_metrics) {
       this.telemetry.setChart(id, fromMetrics(job.performance_metrics));
@@ -158,6 +167,11 @@ export class BtMachineDetails extends HubElement {
     } else if (job.started_at) {
       void this.telemetry.loadChart(id);
     }
+  }
+
+  private unwatchAll(): void {
+    this.telemetry.unwatchAll();
+    this.watchedJobId = null;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
