@@ -1,12 +1,11 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { registerJob } from '../ingest/register.js';
 import { backupStats, getBackup, listBackups } from '../queries/backups.js';
 import { principalOf, queryText, type RouteContext } from './context.js';
 import { requireJson } from './errors.js';
 
 /** `/backups`: register jobs, list and read them, and their statistics. */
-export function backupsRouter({ store, access, now }: RouteContext): Router {
-  const router = Router();
+export function backupRoutes(router: Router, { store, access, now }: RouteContext): void {
   router.post('/backups', requireJson, async (req, res) => {
     const principal = principalOf(req);
     access.authenticate(principal);
@@ -27,5 +26,4 @@ export function backupsRouter({ store, access, now }: RouteContext): Router {
     await access.checkViewer(req, { job_id: job.backup_id, vm_name: job.vm_name });
     res.json(job);
   });
-  return router;
 }

@@ -1,10 +1,9 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { getMachine, listMachines } from '../queries/backups.js';
 import type { RouteContext } from './context.js';
 
 /** `/machines`: VMs with their facts and last job (the Summary tab). */
-export function machinesRouter({ store, access, now }: RouteContext): Router {
-  const router = Router();
+export function machineRoutes(router: Router, { store, access, now }: RouteContext): void {
   router.get('/machines', async (req, res) => {
     await access.checkViewer(req, {});
     res.json(await listMachines(store, now()));
@@ -13,5 +12,4 @@ export function machinesRouter({ store, access, now }: RouteContext): Router {
     await access.checkViewer(req, { vm_name: req.params.vm_name });
     res.json(await getMachine(store, req.params.vm_name, now()));
   });
-  return router;
 }

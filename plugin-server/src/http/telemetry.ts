@@ -1,12 +1,11 @@
 import { TelemetryError, type IngestResponse } from '@backup-telemetry/contract';
-import { Router } from 'express';
+import type { Router } from 'express';
 import { jobHistory } from '../queries/history.js';
 import { principalOf, type RouteContext } from './context.js';
 import { requireJson } from './errors.js';
 
 /** `/telemetry`: ingest one update; read a job's chart history. */
-export function telemetryRouter({ store, pipeline, access, now, maxChartPoints }: RouteContext): Router {
-  const router = Router();
+export function telemetryRoutes(router: Router, { store, pipeline, access, now, maxChartPoints }: RouteContext): void {
   router.get('/telemetry/history/:job_id', async (req, res) => {
     const job = await store.jobs.findJob(store.knex, req.params.job_id);
     if (!job) throw new TelemetryError('job_not_found', `no job with id ${req.params.job_id}`, { field: 'job_id' });
@@ -23,5 +22,4 @@ export function telemetryRouter({ store, pipeline, access, now, maxChartPoints }
     };
     res.json(body);
   });
-  return router;
 }

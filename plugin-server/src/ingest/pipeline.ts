@@ -234,6 +234,7 @@ export class IngestPipeline {
       if (result instanceof TelemetryError) p.reject(result);
       else p.resolve(result);
     });
+    if (this.events.listenerCount('job:update') + this.events.listenerCount('job:ended') === 0) return;
     const nowMs = this.options.now();
     const pointsByJob = new Map<string, SnapshotRow[]>();
     for (const s of effects.snapshots) {
