@@ -27,6 +27,12 @@ describe('example hub configuration', () => {
     );
   });
 
+  it('keeps socket CORS closed unless origins are configured', () => {
+    assert.deepEqual(readConfig({}).corsOrigins, []);
+    assert.deepEqual(readConfig({ TELEMETRY_CORS_ORIGINS: 'https://admin.example.com, http://localhost:5173' }).corsOrigins, ['https://admin.example.com', 'http://localhost:5173']);
+    assert.deepEqual(readConfig({ TELEMETRY_CORS_ORIGINS: '*' }).corsOrigins, ['*']);
+  });
+
   for (const [variable, value, message] of [
     ['PORT', 'eighty', /PORT: expected a TCP port/],
     ['PORT', '70000', /PORT: expected a TCP port/],
@@ -37,6 +43,7 @@ describe('example hub configuration', () => {
     ['TELEMETRY_SNAPSHOT_INTERVAL_SECONDS', '5s', /TELEMETRY_SNAPSHOT_INTERVAL_SECONDS: expected a number of seconds/],
     ['TELEMETRY_TABLE_PREFIX', 'bt-', /TELEMETRY_TABLE_PREFIX: expected up to 32 letters/],
     ['TELEMETRY_RATE_LIMIT_PER_MINUTE', '0', /TELEMETRY_RATE_LIMIT_PER_MINUTE: expected a positive whole number/],
+    ['TELEMETRY_CORS_ORIGINS', 'admin.example.com', /TELEMETRY_CORS_ORIGINS: expected \* or comma-separated origins/],
   ] as const) {
     it(`names ${variable} and the bad value ${JSON.stringify(value)}`, () => {
       assert.throws(() => readConfig({ [variable]: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message) && error.message.includes(JSON.stringify(value)));

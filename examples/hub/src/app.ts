@@ -55,9 +55,10 @@ export async function createHub(config: HubConfig, logger: PinoLogger): Promise<
   app.use(express.static(publicDir));
 
   const server = createServer(app);
-  // The demo page is served from this origin; a production host would restrict CORS (see issue 6).
+  // The demo page is served from this origin and needs no CORS; other origins only when configured.
   // Socket messages are capped like HTTP bodies (the plugin's 64 KiB default), plus Socket.IO framing.
-  const io = new SocketServer(server, { cors: { origin: true }, maxHttpBufferSize: SOCKET_BUFFER_BYTES });
+  const cors = config.corsOrigins.length ? { origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins } : undefined;
+  const io = new SocketServer(server, { ...(cors ? { cors } : {}), maxHttpBufferSize: SOCKET_BUFFER_BYTES });
   let redis: RedisLink | undefined;
   if (config.redisUrl) redis = await useRedisAdapter(io, config.redisUrl, logger);
 

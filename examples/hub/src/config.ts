@@ -15,6 +15,11 @@ export interface HubConfig {
   /** Ingest tokens; empty means ingest is open (anyone who reaches the hub may report). */
   ingestTokens: string[];
   rateLimitPerMinute: number | undefined;
+  /**
+   * Origins whose pages may open a Socket.IO connection to this hub. Empty: only pages served by the
+   * hub itself (no CORS headers); `*`: any origin. The plugin never opens CORS on its own.
+   */
+  corsOrigins: string[];
   logLevel: string;
 }
 
@@ -94,7 +99,18 @@ export function readConfig(env: Env = process.env): HubConfig {
     staleFailAfterSeconds: fail,
     snapshotIntervalSeconds: number(env, 'TELEMETRY_SNAPSHOT_INTERVAL_SECONDS', (n) => n >= 0, 'a number of seconds ≥ 0'),
     ingestTokens: (value(env, 'TELEMETRY_INGEST_TOKENS') ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    corsOrigins: corsOrigins(env),
     rateLimitPerMinute: number(env, 'TELEMETRY_RATE_LIMIT_PER_MINUTE', (n) => Number.isInteger(n) && n > 0, 'a positive whole number of updates per minute per job'),
     logLevel,
   };
+}
+
+function corsOrigins(env: Record<string, string | undefined>): string[] {
+  const origins = (value(env, 'TELEMETRY_CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError('TELEMETRY_CORS_ORIGINS', `expected * or comma-separated origins like https://admin.example.com, got ${JSON.stringify(origin)}`);
+    }
+  }
+  return origins;
 }
