@@ -38,7 +38,8 @@ export async function run({ log, cpuProfDir }) {
   const rounds = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
   const modes = ['express', 'plugin'];
   if (process.env.BENCH_HTTP_NAIVE !== '0') modes.push('naive');
-  if (process.env.BENCH_LANES !== '0') modes.push('lanes');
+  // The plugin has lanes of its own now; two whole plugin instances side by side is an opt-in comparison.
+  if (process.env.BENCH_LANES === '1') modes.push('lanes');
   const prefixes = Object.fromEntries(modes.map((m) => [m, uniquePrefix(`h${m[0]}`)]));
   const ids = Object.fromEntries(modes.map((m) => [m, jobIds(prefixes[m].slice(0, -1), JOBS)]));
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];

@@ -17,7 +17,8 @@ export async function run({ log, cpuProfDir }) {
   const rounds = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
   const prefix = uniquePrefix('s');
   const ids = jobIds(prefix.slice(0, -1), JOBS);
-  const withLanes = process.env.BENCH_LANES !== '0';
+  // The plugin has lanes of its own now; two whole plugin instances side by side is an opt-in comparison.
+  const withLanes = process.env.BENCH_LANES === '1';
   const lanePrefix = uniquePrefix('sl');
   const laneIds = jobIds(lanePrefix.slice(0, -1), JOBS);
   const modes = withLanes ? ['raw', 'plugin', 'lanes'] : ['raw', 'plugin'];
