@@ -7,7 +7,7 @@ import { Server } from 'socket.io';
 import { createReporter, registerJob } from '@backup-telemetry/client';
 import type { BackupJob } from '@backup-telemetry/contract';
 import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
-import { startTcpProxy } from '../plugin-server/test/support/tcp-proxy.js';
+import { proxyDatabase } from '../plugin-server/test/support/tcp-proxy.js';
 
 const mysqlUrl = process.env.MYSQL_URL;
 if (!mysqlUrl) console.log('# MYSQL_URL is not set: the SDK-through-a-database-outage suite is skipped');
@@ -18,13 +18,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('an agent reporting through a database outage', { skip: mysqlUrl ? false : 'MYSQL_URL is not set' }, () => {
   for (const transport of ['http', 'socket'] as const) {
     it(`delivers every milestone and the end once MariaDB is back (${transport})`, async () => {
-      const target = new URL(mysqlUrl!);
-      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
-      const proxied = new URL(target.href);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(proxy.port);
+      const { proxy, url } = await proxyDatabase(mysqlUrl!);
       const plugin = createTelemetryPlugin({
-        databaseUrl: proxied.href, tablePrefix: `o${process.pid}${transport[0]}_`, acquireTimeoutMs: 1500, transactionTimeoutMs: 2000,
+        databaseUrl: url, tablePrefix: `o${process.pid}${transport[0]}_`, acquireTimeoutMs: 1500, transactionTimeoutMs: 2000,
         snapshotIntervalSeconds: 0, staleDetection: false, logger: defaultLogger('silent'),
       });
       await plugin.migrate();

@@ -7,7 +7,7 @@ import { validateUpdate } from '@backup-telemetry/contract';
 import { applyUpdate, createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
 import { tell } from '../lib/child.mjs';
 import { MYSQL_URL, PLUGIN_OPTIONS } from '../lib/env.mjs';
-import { registration } from '../lib/payload.mjs';
+import { registerJobs } from '../lib/payload.mjs';
 import { traceBatches } from '../lib/trace.mjs';
 import { createLanes } from '../lib/lanes.mjs';
 
@@ -73,15 +73,7 @@ const server = app.listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const port = server.address().port;
 
-if (plugin) {
-  const ids = jobList.split(',');
-  for (let i = 0; i < ids.length; i++) {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/backups`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(registration(ids[i], i)),
-    });
-    if (res.status !== 201) throw new Error(`registering ${ids[i]} answered ${res.status}: ${await res.text()}`);
-  }
-}
+if (plugin) await registerJobs(port, jobList);
 if (plugin && process.env.BENCH_TRACE === '1') traceBatches(plugin);
 tell({ ready: true, port, pid: process.pid });
 

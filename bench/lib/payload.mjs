@@ -38,3 +38,14 @@ export function update(seq, timestampMs = Date.now()) {
 }
 
 export const jobIds = (runTag, count) => Array.from({ length: count }, (_, i) => `bench-${runTag}-${String(i).padStart(4, '0')}`);
+
+/** Registers the comma-separated `jobList` on the hub listening on `port` (each bench server's start). */
+export async function registerJobs(port, jobList) {
+  const ids = jobList.split(',').filter(Boolean);
+  for (let i = 0; i < ids.length; i++) {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/backups`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(registration(ids[i], i)),
+    });
+    if (res.status !== 201) throw new Error(`registering ${ids[i]} answered ${res.status}: ${await res.text()}`);
+  }
+}

@@ -9,7 +9,7 @@ import { knexFromUrl } from '../src/index.js';
 import { backends, startHub, uniquePrefix, type Backend, type TestHub } from './support/backends.js';
 import { registerJob, send, update } from './support/factories.js';
 import { request, sleep, startLiveHub } from './support/live.js';
-import { startTcpProxy } from './support/tcp-proxy.js';
+import { proxyDatabase } from './support/tcp-proxy.js';
 
 const [, mariadb] = backends() as [Backend, Backend];
 const FIVE_MINUTES = 300_000;
@@ -28,13 +28,9 @@ const step = (i: number) => update({
 
 describe('database unreachable mid-run (MariaDB behind a proxy the test cuts)', { skip: mariadb.skip }, () => {
   it('answers 503 with Retry-After within seconds on HTTP and socket, writes nothing partial, and recovers by itself', async () => {
-    const target = new URL(process.env.MYSQL_URL!);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
-    const proxied = new URL(target.href);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    const hub = await startLiveHub(mariadb, { databaseUrl: proxied.href, acquireTimeoutMs: 2000 });
-    const direct = knexFromUrl(target.href);
+    const { proxy, url } = await proxyDatabase(process.env.MYSQL_URL!);
+    const hub = await startLiveHub(mariadb, { databaseUrl: url, acquireTimeoutMs: 2000 });
+    const direct = knexFromUrl(process.env.MYSQL_URL!);
     const { jobs, disks, snapshots } = hub.plugin.store.tables;
     try {
       const id = await registerJob(hub.http);
@@ -96,12 +92,8 @@ describe('database unreachable mid-run (MariaDB behind a proxy the test cuts)', 
 
 describe('database that stops answering on open connections (MariaDB behind a stalled proxy)', { skip: mariadb.skip }, () => {
   it('answers ingest with 503 within seconds instead of hanging', async () => {
-    const target = new URL(process.env.MYSQL_URL!);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
-    const proxied = new URL(target.href);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    const hub = await startLiveHub(mariadb, { databaseUrl: proxied.href, acquireTimeoutMs: 2000 });
+    const { proxy, url } = await proxyDatabase(process.env.MYSQL_URL!);
+    const hub = await startLiveHub(mariadb, { databaseUrl: url, acquireTimeoutMs: 2000 });
     try {
       const id = await registerJob(hub.http);
       await send(hub.http, id, step(1)).expect(200);
