@@ -61,7 +61,7 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
   }
 
   const previousPhase = job.current_phase;
-  const at = measuredAt(job, stamp, nowMs);
+  let at = measuredAt(job, stamp, nowMs);
   const status = update.status ?? (job.status === 'pending' ? 'running' : job.status);
   if (update.current_phase !== undefined) job.current_phase = update.current_phase;
   if (update.transfer_speed_bps !== undefined) job.transfer_speed_bps = update.transfer_speed_bps;
@@ -101,6 +101,8 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
   if (status === 'running') {
     const due = job.last_snapshot_at === null || at - job.last_snapshot_at >= snapshotIntervalMs || job.current_phase !== previousPhase;
     if (due) {
+      // (job_id, timestamp) keys the snapshot: two in the same millisecond are 1 ms apart.
+      if (job.last_snapshot_at !== null && at <= job.last_snapshot_at) at = job.last_snapshot_at + 1;
       snapshot = {
         job_id: job.id,
         job_type: job.job_type,

@@ -18,7 +18,7 @@ export function snapshotQueries(tables: Tables) {
       const rows = await db(snapshots)
         .select('job_id', 'job_type', 'timestamp', 'bytes_transferred', 'total_bytes', 'transfer_speed_bps', 'progress_percent', 'current_phase')
         .where('job_id', jobId)
-        .orderBy([{ column: 'timestamp' }, { column: 'id' }]);
+        .orderBy('timestamp');
       return rows.map(snapshotFromDb);
     },
 

@@ -63,7 +63,10 @@ export async function startHub(backend: Backend, options: Partial<TelemetryPlugi
     logger: defaultLogger('silent'),
     ...options,
   });
-  await plugin.migrate();
+  await plugin.migrate().catch(async (error) => {
+    await plugin.close(); // a failed migration must fail the suite, not leave an open pool hanging it
+    throw error;
+  });
   const app = express();
   app.use('/api/v1', plugin.router);
   return {

@@ -31,7 +31,10 @@ export async function startLiveHub(backend: Backend, options: Partial<TelemetryP
     logger: defaultLogger('silent'),
     ...pluginOptions,
   });
-  await plugin.migrate();
+  await plugin.migrate().catch(async (error) => {
+    await plugin.close(); // a failed migration must fail the suite, not leave an open pool hanging it
+    throw error;
+  });
   const app = express();
   app.use('/api/v1', plugin.router);
   const server = createServer(app);
