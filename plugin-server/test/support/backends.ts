@@ -51,8 +51,12 @@ export function monotonicClock(): () => number {
   return () => (last = Math.max(Date.now(), last + 1));
 }
 
-/** An Express host with the plugin at /api/v1 on a migrated, empty database. */
-export async function startHub(backend: Backend, options: Partial<TelemetryPluginOptions> = {}): Promise<TestHub> {
+/**
+ * A migrated plugin on a fresh database of `backend` (test defaults: unique prefix, every update a
+ * snapshot, no stale cron, silent logs). `dispose` drops its tables unless told to keep them, closes it,
+ * and removes a SQLite file it created.
+ */
+export async function migratedPlugin(backend: Backend, options: Partial<TelemetryPluginOptions> = {}) {
   const url = options.databaseUrl ?? backend.url();
   const plugin = createTelemetryPlugin({
     now: monotonicClock(),
@@ -67,16 +71,20 @@ export async function startHub(backend: Backend, options: Partial<TelemetryPlugi
     await plugin.close(); // a failed migration must fail the suite, not leave an open pool hanging it
     throw error;
   });
-  const app = express();
-  app.use('/api/v1', plugin.router);
   return {
     plugin,
-    app,
-    http: supertest(app),
-    async close() {
-      if (!options.knex) await plugin.store.dropAll().catch(() => undefined);
+    async dispose(opts: { keepTables?: boolean } = {}) {
+      if (!options.knex && !opts.keepTables) await plugin.store.dropAll().catch(() => undefined);
       await plugin.close();
-      if (url.startsWith('sqlite:') && !url.includes(':memory:')) rmSync(join(url.slice(7), '..'), { recursive: true, force: true });
+      if (!opts.keepTables && url.startsWith('sqlite:') && !url.includes(':memory:')) rmSync(join(url.slice(7), '..'), { recursive: true, force: true });
     },
   };
+}
+
+/** An Express host with the plugin at /api/v1 on a migrated, empty database. */
+export async function startHub(backend: Backend, options: Partial<TelemetryPluginOptions> = {}): Promise<TestHub> {
+  const { plugin, dispose } = await migratedPlugin(backend, options);
+  const app = express();
+  app.use('/api/v1', plugin.router);
+  return { plugin, app, http: supertest(app), close: () => dispose() };
 }

@@ -5,8 +5,8 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import supertest from 'supertest';
 import { TELEMETRY_NAMESPACE } from '@backup-telemetry/contract';
-import { createTelemetryPlugin, defaultLogger, type TelemetryPlugin, type TelemetryPluginOptions } from '../../src/index.js';
-import { monotonicClock, uniquePrefix, type Backend } from './backends.js';
+import type { TelemetryPlugin, TelemetryPluginOptions } from '../../src/index.js';
+import { migratedPlugin, type Backend } from './backends.js';
 
 export interface LiveHub {
   plugin: TelemetryPlugin;
@@ -22,19 +22,7 @@ export interface LiveHub {
 /** A listening hub: Express at /api/v1 plus Socket.IO with the plugin attached. */
 export async function startLiveHub(backend: Backend, options: Partial<TelemetryPluginOptions> & { adapter?: Parameters<Server['adapter']>[0] } = {}): Promise<LiveHub> {
   const { adapter, ...pluginOptions } = options;
-  const plugin = createTelemetryPlugin({
-    databaseUrl: options.knex ? undefined : backend.url(),
-    tablePrefix: uniquePrefix(),
-    snapshotIntervalSeconds: 0,
-    staleDetection: false,
-    now: monotonicClock(),
-    logger: defaultLogger('silent'),
-    ...pluginOptions,
-  });
-  await plugin.migrate().catch(async (error) => {
-    await plugin.close(); // a failed migration must fail the suite, not leave an open pool hanging it
-    throw error;
-  });
+  const { plugin, dispose } = await migratedPlugin(backend, pluginOptions);
   const app = express();
   app.use('/api/v1', plugin.router);
   const server = createServer(app);
@@ -57,8 +45,7 @@ export async function startLiveHub(backend: Backend, options: Partial<TelemetryP
     },
     async close(opts = {}) {
       for (const c of clients) c.disconnect();
-      if (!opts.keepTables) await plugin.store.dropAll().catch(() => undefined);
-      await plugin.close();
+      await dispose(opts);
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };
