@@ -36,4 +36,8 @@ export async function machineFacts(knex) {
  * Plugin options every bench instance uses: rate limits set far above any bench rate (so the limiter
  * still runs but never answers 429 to a load generator on one address), no stale-detector cron.
  */
-export const PLUGIN_OPTIONS = { rateLimitPerMinute: 1e9, rateLimitPerSourcePerMinute: 1e9, staleDetection: false };
+export const PLUGIN_OPTIONS = {
+  rateLimitPerMinute: 1e9, rateLimitPerSourcePerMinute: 1e9, staleDetection: false,
+  // BENCH_LANES_PER_PLUGIN overrides the plugin's ingest lanes (default: 4 on MySQL).
+  ...(process.env.BENCH_LANES_PER_PLUGIN ? { ingestLanes: Number(process.env.BENCH_LANES_PER_PLUGIN) } : {}),
+};
