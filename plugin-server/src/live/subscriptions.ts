@@ -1,6 +1,6 @@
 import { invalid, rooms, validateJobId, type SubscribeAck } from '@backup-telemetry/contract';
 import type { Socket } from 'socket.io';
-import { getBackup } from '../queries/backups.js';
+import { requireJob, toApiJob } from '../queries/backups.js';
 import { jobHistory } from '../queries/history.js';
 import type { LiveContext } from './context.js';
 
@@ -24,12 +24,12 @@ export async function subscribe(ctx: LiveContext, socket: Socket, request: unkno
     await socket.join(target.room);
     return {};
   }
-  const job = await getBackup(ctx.store, target.job_id, ctx.now());
-  await ctx.access.checkViewer(socket.handshake, { job_id: job.backup_id, vm_name: job.vm_name });
+  const row = await requireJob(ctx.store, target.job_id, 'job_id');
+  await ctx.access.checkViewer(socket.handshake, { job_id: row.id, vm_name: row.vm_name });
   await socket.join(target.room);
-  const reply: SubscribeAck = { job };
-  if (job.status === 'running') {
-    const history = await jobHistory(ctx.store, target.job_id, ctx.maxChartPoints);
+  const reply: SubscribeAck = { job: await toApiJob(ctx.store, row, ctx.now()) };
+  if (row.status === 'running') {
+    const history = await jobHistory(ctx.store, row, ctx.maxChartPoints);
     if (history.data_source === 'live_snapshots') {
       reply.current_state = history.current_state;
       reply.chart_data = history.chart_data;

@@ -64,10 +64,20 @@ export async function listBackups(store: Store, query: Query, nowMs: number): Pr
   };
 }
 
-export async function getBackup(store: Store, id: string, nowMs: number): Promise<BackupJob> {
+/** The stored job, or 404 naming `field`. */
+export async function requireJob(store: Store, id: string, field = 'id'): Promise<JobRow> {
   const row = await store.jobs.findJob(store.knex, id);
-  if (!row) throw new TelemetryError('job_not_found', `no job with id ${id}`, { field: 'id' });
+  if (!row) throw new TelemetryError('job_not_found', `no job with id ${id}`, { field });
+  return row;
+}
+
+/** The API shape of a stored job, with its disks and (once ended) its performance metrics. */
+export async function toApiJob(store: Store, row: JobRow, nowMs: number): Promise<BackupJob> {
   return (await withDisks(store, [row], nowMs, true))[0]!;
+}
+
+export async function getBackup(store: Store, id: string, nowMs: number): Promise<BackupJob> {
+  return toApiJob(store, await requireJob(store, id), nowMs);
 }
 
 export async function backupStats(store: Store, query: Query): Promise<BackupStats> {

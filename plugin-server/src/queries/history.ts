@@ -1,4 +1,4 @@
-import { TelemetryError, type CurrentState, type HistoryResponse } from '@backup-telemetry/contract';
+import type { CurrentState, HistoryResponse } from '@backup-telemetry/contract';
 import { chartPoints } from '../rollup/rollup.js';
 import type { Store } from '../store/index.js';
 import { startOf, type JobRow } from '../store/rows.js';
@@ -20,9 +20,7 @@ export function currentState(job: JobRow): CurrentState {
  * A job's chart: the rolled-up metrics once it ended, its live snapshots while it runs (downsampled
  * to `maxChartPoints`), `none` when there is nothing to draw (pending, or a legacy ended job).
  */
-export async function jobHistory(store: Store, jobId: string, maxChartPoints: number): Promise<HistoryResponse> {
-  const job = await store.jobs.findJob(store.knex, jobId);
-  if (!job) throw new TelemetryError('job_not_found', `no job with id ${jobId}`, { field: 'job_id' });
+export async function jobHistory(store: Store, job: JobRow, maxChartPoints: number): Promise<HistoryResponse> {
   const base = { job_id: job.id, job_type: job.job_type, status: job.status };
   if (job.performance_metrics) return { ...base, data_source: 'rolled_up', performance_metrics: job.performance_metrics };
   if (job.status === 'running') {
