@@ -24,7 +24,7 @@ export function traceBatches({ ingest, knex }) {
   setInterval(() => {
     if (!sizes.length) return;
     const avg = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-    process.stderr.write(`  trace: ${sizes.length} batches/s, avg size ${avg(sizes).toFixed(1)}, avg commit ${avg(ms).toFixed(1)} ms, ${queries} queries/s, queue ${ingest.queue.length}\n`);
+    process.stderr.write(`  trace: ${sizes.length} batches/s, avg size ${avg(sizes).toFixed(1)}, avg commit ${avg(ms).toFixed(1)} ms, ${queries} queries/s, queued ${ingest.lanes.reduce((n, l) => n + l.queue.length, 0)}\n`);
     for (const [k, [n, t]] of perKind) process.stderr.write(`    ${k.padEnd(32)} ${n} × ${(t / n).toFixed(2)} ms\n`);
     perKind.clear();
     sizes.length = 0; ms.length = 0; queries = 0;

@@ -7,14 +7,12 @@ import type { Store } from '../store/index.js';
 import { startOf, type DiskRow, type JobRow } from '../store/rows.js';
 
 /**
- * The one end-of-job step, used by client updates and the stale detector alike, inside the
- * transaction that ends the job: bytes become the sum over the disks (once they reported any), `completed_at` is set, the
- * snapshots are rolled up into `performance_metrics` and deleted. Mutates `job` and `disks`.
+ * The one end-of-job computation, used by client updates and the stale detector alike: bytes become
+ * the sum over the disks (once they reported any), `completed_at` is set, and the job's stored
+ * snapshots (in time order) are rolled up into `performance_metrics`. Mutates `job` and `disks`;
+ * the caller deletes the snapshots in the transaction that writes the ended job.
  */
-export async function finishJob(
-  store: Store, trx: Knex.Transaction, job: JobRow, disks: DiskRow[], nowMs: number, maxChartPoints: number, metrics?: TelemetryMetrics,
-): Promise<PerformanceMetrics> {
-  const started = performance.now();
+export function endJob(job: JobRow, disks: DiskRow[], stored: readonly Sample[], nowMs: number, maxChartPoints: number): PerformanceMetrics {
   // The disks are the truth once they reported progress; a client reporting only job totals keeps its own.
   const diskBytes = sumBytes(disks.map((d) => d.bytes_transferred));
   if (diskBytes > 0) job.bytes_transferred = diskBytes;
@@ -27,7 +25,6 @@ export async function finishJob(
     if (disk.status === 'pending' || disk.status === 'running') disk.status = job.status === 'completed' ? 'completed' : job.status;
     if (job.status === 'completed') disk.progress_percent = 100;
   }
-  const stored = await store.snapshots.ofJob(trx, job.id);
   const final: Sample = {
     timestamp: job.completed_at,
     bytes_transferred: job.bytes_transferred,
@@ -42,9 +39,22 @@ export async function finishJob(
     bytesTransferred: job.bytes_transferred,
     maxChartPoints,
   });
-  if (stored.length) await store.snapshots.deleteOfJob(trx, job.id);
   job.performance_metrics = rolled;
   job.transfer_speed_bps = 0;
+  return rolled;
+}
+
+/**
+ * `endJob` inside a knex transaction: reads the job's snapshots, rolls them up and deletes them, so
+ * the job ends, rolled up and without snapshots, in the one commit (the stale detector's path).
+ */
+export async function finishJob(
+  store: Store, trx: Knex.Transaction, job: JobRow, disks: DiskRow[], nowMs: number, maxChartPoints: number, metrics?: TelemetryMetrics,
+): Promise<PerformanceMetrics> {
+  const started = performance.now();
+  const stored = await store.snapshots.ofJob(trx, job.id);
+  const rolled = endJob(job, disks, stored, nowMs, maxChartPoints);
+  if (stored.length) await store.snapshots.deleteOfJob(trx, job.id);
   metrics?.rolledUp((performance.now() - started) / 1000);
   return rolled;
 }

@@ -1,5 +1,4 @@
 import { TelemetryError, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
-import type { Knex } from 'knex';
 import type { Access, Principal } from '../access/access.js';
 import type { RateLimiter } from '../access/rate-limit.js';
 import type { TelemetryEvents } from '../events.js';
@@ -8,9 +7,10 @@ import type { Logger } from '../logger.js';
 import { toChartPoint } from '../rollup/rollup.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
 import type { Store } from '../store/index.js';
+import type { IngestTransaction } from '../store/ingest-tx.js';
 import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
 import { applyUpdate, type JobState } from './apply.js';
-import { finishJob } from './end-job.js';
+import { endJob } from './end-job.js';
 
 export interface IngestResult {
   applied: boolean;
@@ -145,7 +145,7 @@ export class IngestPipeline {
   private async commitBatch(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const effects = await this.withinDeadline(this.store.transaction((trx) => this.applyBatch(trx, batch)), batch.length);
+        const effects = await this.withinDeadline(this.runBatch(batch), batch.length);
         this.options.metrics.committed(batch.length);
         this.settle(batch, effects);
         return;
@@ -189,11 +189,21 @@ export class IngestPipeline {
     return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
-  private async applyBatch(trx: Knex.Transaction, batch: Pending[]): Promise<BatchEffects> {
+  /** Runs one batch in one ingest transaction; rolls it back on any failure. */
+  private async runBatch(batch: Pending[]): Promise<BatchEffects> {
+    const tx = this.store.ingestTransaction();
+    try {
+      return await this.applyBatch(tx, batch);
+    } catch (error) {
+      await tx.rollback();
+      throw error;
+    }
+  }
+
+  private async applyBatch(tx: IngestTransaction, batch: Pending[]): Promise<BatchEffects> {
     const nowMs = this.options.now();
     const ids = [...new Set(batch.map((p) => p.update.job_id))];
-    const jobs = await this.store.jobs.lockJobs(trx, ids);
-    const disks = await this.store.jobs.disksOf(trx, [...jobs.keys()]);
+    const { jobs, disks } = await tx.lockJobs(ids);
     const states = new Map<string, JobState>();
     for (const [id, job] of jobs) states.set(id, { job, disks: new Map((disks.get(id) ?? []).map((d) => [d.disk_index, d])) });
 
@@ -217,14 +227,24 @@ export class IngestPipeline {
       }
     }
 
-    await this.store.snapshots.insert(trx, effects.snapshots);
-    for (const id of effects.ended) {
+    // A job that ended is rolled up from its stored snapshots and this batch's, which are then not
+    // stored; its stored ones are deleted in the same commit.
+    const ended = [...effects.ended];
+    const stored = ended.length ? await tx.snapshotsOf(ended) : new Map<string, SnapshotRow[]>();
+    for (const id of ended) {
+      const started = performance.now();
       const state = effects.states.get(id)!;
-      await finishJob(this.store, trx, state.job, [...state.disks.values()], nowMs, this.options.maxChartPoints, this.options.metrics);
+      const own = effects.snapshots.filter((s) => s.job_id === id);
+      endJob(state.job, [...state.disks.values()], [...(stored.get(id) ?? []), ...own], nowMs, this.options.maxChartPoints);
+      this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
     const touched = [...effects.states.values()];
-    await this.store.jobs.saveDisks(trx, touched.flatMap((s) => [...s.disks.values()]));
-    await this.store.jobs.saveJobs(trx, touched.map((s) => s.job));
+    await tx.commit({
+      snapshots: ended.length ? effects.snapshots.filter((s) => !effects.ended.has(s.job_id)) : effects.snapshots,
+      deleteSnapshotsOf: ended.filter((id) => (stored.get(id)?.length ?? 0) > 0),
+      disks: touched.flatMap((s) => [...s.disks.values()]),
+      jobs: touched.map((s) => s.job),
+    });
     return effects;
   }
 

@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { isMysql } from './dialect.js';
+import { knexIngestTransaction, type IngestTransaction } from './ingest-tx.js';
 import { jobQueries } from './jobs.js';
 import { machineQueries } from './machines.js';
+import { mysqlIngestTransaction } from './mysql-ingest-tx.js';
 import { migrateLatest, migrateRollbackAll } from './migrations/index.js';
 import { snapshotQueries } from './snapshots.js';
 import { tableNames, type Tables } from './tables.js';
@@ -10,22 +12,35 @@ import { tableNames, type Tables } from './tables.js';
 export function createStore(knex: Knex, prefix = '') {
   const tables: Tables = tableNames(prefix);
   const sqlite = !isMysql(knex);
+  /**
+   * On SQLite a write transaction takes the write lock first (like BEGIN IMMEDIATE), so two
+   * processes sharing the file wait for each other instead of failing with SQLITE_BUSY when both
+   * try to upgrade a read lock.
+   */
+  const lockForWrite = (trx: Knex.Transaction) => (sqlite ? trx.raw('DELETE FROM ?? WHERE 0', [tables.jobs]) : undefined);
+  const jobs = jobQueries(tables);
+  const snapshots = snapshotQueries(tables);
   return {
     knex,
     tables,
-    /**
-     * A write transaction. On SQLite it takes the write lock first (like BEGIN IMMEDIATE), so two
-     * processes sharing the file wait for each other instead of failing with SQLITE_BUSY when both
-     * try to upgrade a read lock.
-     */
+    /** A write transaction. */
     transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
       return knex.transaction(async (trx) => {
-        if (sqlite) await trx.raw('DELETE FROM ?? WHERE 0', [tables.jobs]);
+        await lockForWrite(trx);
         return work(trx);
       });
     },
-    jobs: jobQueries(tables),
-    snapshots: snapshotQueries(tables),
+    /** One ingest batch's transaction: raw and in two round trips on MySQL, through knex on SQLite. */
+    ingestTransaction(): IngestTransaction {
+      if (!sqlite) return mysqlIngestTransaction(knex, tables);
+      return knexIngestTransaction(async () => {
+        const trx = await knex.transaction();
+        await lockForWrite(trx);
+        return trx;
+      }, jobs, snapshots);
+    },
+    jobs,
+    snapshots,
     machines: machineQueries(tables),
     migrate: () => migrateLatest(knex, tables),
     /** Drops the plugin's tables (tests and uninstall). */

@@ -6,14 +6,18 @@ import type { Tables } from './tables.js';
 
 type Db = Knex | Knex.Transaction;
 
-const JOB_COLUMNS: (keyof JobRow)[] = [
+export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
   'id', 'job_type', 'vm_name', 'vm_context_id', 'repository_id', 'backup_type', 'status', 'repository_path',
   'bytes_transferred', 'total_bytes', 'current_phase', 'transfer_speed_bps', 'eta_seconds', 'progress_percent',
   'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'clock_offset_ms', 'stale_warned_at', 'error_message', 'details',
   'performance_metrics', 'created_at', 'started_at', 'completed_at',
 ];
 /** Columns an ingest may change; identity columns never move. */
-const MUTABLE_JOB_COLUMNS = JOB_COLUMNS.filter((c) => !['id', 'job_type', 'vm_name', 'repository_id', 'backup_type', 'created_at', 'vm_context_id', 'repository_path'].includes(c));
+export const MUTABLE_JOB_COLUMNS = JOB_COLUMNS.filter((c) => !['id', 'job_type', 'vm_name', 'repository_id', 'backup_type', 'created_at', 'vm_context_id', 'repository_path'].includes(c));
+
+export const DISK_COLUMNS: readonly (keyof DiskRow)[] = ['backup_job_id', 'disk_index', 'bytes_transferred', 'total_bytes', 'status', 'progress_percent'];
+/** Columns an ingest may change on a disk row. */
+export const MUTABLE_DISK_COLUMNS: readonly (keyof DiskRow)[] = ['bytes_transferred', 'total_bytes', 'status', 'progress_percent'];
 
 export function jobToDb(job: JobRow): Record<string, unknown> {
   return { ...job, details: writeJson(job.details), performance_metrics: writeJson(job.performance_metrics) };
@@ -62,12 +66,12 @@ export function jobQueries(tables: Tables) {
     /** Writes the new state of many jobs in one statement. */
     async saveJobs(trx: Knex.Transaction, rows: JobRow[]): Promise<void> {
       if (rows.length === 0) return;
-      await trx(jobs).insert(rows.map(jobToDb)).onConflict('id').merge(MUTABLE_JOB_COLUMNS);
+      await trx(jobs).insert(rows.map(jobToDb)).onConflict('id').merge([...MUTABLE_JOB_COLUMNS]);
     },
 
     async saveDisks(trx: Knex.Transaction, rows: DiskRow[]): Promise<void> {
       if (rows.length === 0) return;
-      await trx(disks).insert(rows).onConflict(['backup_job_id', 'disk_index']).merge(['bytes_transferred', 'total_bytes', 'status', 'progress_percent']);
+      await trx(disks).insert(rows).onConflict(['backup_job_id', 'disk_index']).merge([...MUTABLE_DISK_COLUMNS]);
     },
 
     /**

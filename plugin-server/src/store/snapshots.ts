@@ -4,6 +4,10 @@ import type { Tables } from './tables.js';
 
 type Db = Knex | Knex.Transaction;
 
+export const SNAPSHOT_COLUMNS: readonly (keyof SnapshotRow)[] = [
+  'job_id', 'job_type', 'timestamp', 'bytes_transferred', 'total_bytes', 'transfer_speed_bps', 'progress_percent', 'current_phase',
+];
+
 /** Rows per INSERT: keeps statements well under MySQL's packet and SQLite's variable limits. */
 const INSERT_CHUNK = 500;
 
@@ -16,7 +20,7 @@ export function snapshotQueries(tables: Tables) {
 
     async ofJob(db: Db, jobId: string): Promise<SnapshotRow[]> {
       const rows = await db(snapshots)
-        .select('job_id', 'job_type', 'timestamp', 'bytes_transferred', 'total_bytes', 'transfer_speed_bps', 'progress_percent', 'current_phase')
+        .select(...SNAPSHOT_COLUMNS)
         .where('job_id', jobId)
         .orderBy('timestamp');
       return rows.map(snapshotFromDb);

@@ -1,0 +1,65 @@
+import type { Knex } from 'knex';
+import type { JobQueries } from './jobs.js';
+import type { DiskRow, JobRow, SnapshotRow } from './rows.js';
+import type { SnapshotQueries } from './snapshots.js';
+
+/** What one ingest batch writes when it commits. */
+export interface IngestWrites {
+  snapshots: SnapshotRow[];
+  /** Jobs that ended in this batch: their snapshots are deleted (they were rolled up). */
+  deleteSnapshotsOf: string[];
+  disks: DiskRow[];
+  jobs: JobRow[];
+}
+
+/**
+ * One ingest batch's transaction, in the fewest round trips the database allows: open and lock the
+ * batch's jobs (with their disks), read the snapshots of jobs that end, then write everything and
+ * commit. Either `commit` succeeds or nothing of the batch is stored.
+ */
+export interface IngestTransaction {
+  /** Opens the transaction; reads and locks the jobs (in id order) and reads their disks. */
+  lockJobs(ids: string[]): Promise<{ jobs: Map<string, JobRow>; disks: Map<string, DiskRow[]> }>;
+  /** The stored snapshots of these jobs, each list in time order. */
+  snapshotsOf(ids: string[]): Promise<Map<string, SnapshotRow[]>>;
+  commit(writes: IngestWrites): Promise<void>;
+  /** Undoes everything; safe to call after a failed statement (and a no-op after commit). */
+  rollback(): Promise<void>;
+}
+
+/**
+ * The portable implementation over a knex transaction (SQLite, and any knex the fast path cannot
+ * use). `begin` opens the transaction the store's way (on SQLite, taking the write lock first).
+ */
+export function knexIngestTransaction(
+  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries,
+): IngestTransaction {
+  let trx: Knex.Transaction | null = null;
+  const open = () => {
+    if (!trx) throw new Error('lockJobs() opens the ingest transaction');
+    return trx;
+  };
+  return {
+    async lockJobs(ids) {
+      trx = await begin();
+      const locked = await jobs.lockJobs(trx, ids);
+      return { jobs: locked, disks: await jobs.disksOf(trx, [...locked.keys()]) };
+    },
+    async snapshotsOf(ids) {
+      const out = new Map<string, SnapshotRow[]>();
+      for (const id of ids) out.set(id, await snapshots.ofJob(open(), id));
+      return out;
+    },
+    async commit(writes) {
+      const t = open();
+      await snapshots.insert(t, writes.snapshots);
+      for (const id of writes.deleteSnapshotsOf) await snapshots.deleteOfJob(t, id);
+      await jobs.saveDisks(t, writes.disks);
+      await jobs.saveJobs(t, writes.jobs);
+      await t.commit();
+    },
+    async rollback() {
+      if (trx && !trx.isCompleted()) await trx.rollback().catch(() => undefined);
+    },
+  };
+}

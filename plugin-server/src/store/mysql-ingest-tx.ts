@@ -1,0 +1,114 @@
+import type { Knex } from 'knex';
+import type { IngestTransaction } from './ingest-tx.js';
+import { DISK_COLUMNS, JOB_COLUMNS, MUTABLE_DISK_COLUMNS, MUTABLE_JOB_COLUMNS, jobToDb } from './jobs.js';
+import { diskFromDb, jobFromDb, snapshotFromDb, type DiskRow, type SnapshotRow } from './rows.js';
+import { SNAPSHOT_COLUMNS } from './snapshots.js';
+import type { Tables } from './tables.js';
+
+/** The part of a mysql2 connection (as knex's pool hands it out) this module uses. */
+interface Mysql2Connection {
+  query(sql: string, callback: (error: Error | null, results: unknown) => void): void;
+  format(sql: string, values: unknown[]): string;
+  config: { multipleStatements?: boolean };
+}
+
+/** Rows per INSERT, as in the knex path. */
+const INSERT_CHUNK = 500;
+
+const upsert = (columns: readonly string[], mutable: readonly string[]) =>
+  `INSERT INTO ?? (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${mutable.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', ')}`;
+
+/**
+ * The MySQL/MariaDB ingest transaction without knex's query builder, on a connection from knex's
+ * own pool (same limits, same acquire timeout): two round trips per batch when the connection
+ * allows several statements per query (`knexFromUrl` connections do), one per statement otherwise.
+ *   1. START TRANSACTION; SELECT the jobs FOR UPDATE (id order); SELECT their disks
+ *   2. INSERT snapshots; DELETE ended jobs' snapshots; upsert disks; upsert jobs; COMMIT
+ * A job that ends adds one round trip in between, reading its snapshots for the rollup.
+ */
+export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransaction {
+  const client = knex.client as unknown as { acquireConnection(): Promise<Mysql2Connection>; releaseConnection(c: Mysql2Connection): Promise<void> };
+  let conn: Mysql2Connection | null = null;
+  let open = false;
+
+  const run = (c: Mysql2Connection, sql: string) =>
+    new Promise<unknown>((resolve, reject) => c.query(sql, (error, results) => (error ? reject(error) : resolve(results))));
+  /** Runs statements in one round trip if the connection allows it; returns each one's result. */
+  const runAll = async (c: Mysql2Connection, statements: string[]): Promise<unknown[]> => {
+    if (statements.length === 1) return [await run(c, statements[0]!)];
+    if (c.config.multipleStatements) return (await run(c, statements.join(';\n'))) as unknown[];
+    const results: unknown[] = [];
+    for (const sql of statements) results.push(await run(c, sql));
+    return results;
+  };
+  const release = async () => {
+    const c = conn;
+    conn = null;
+    open = false;
+    if (c) await client.releaseConnection(c);
+  };
+  const connection = () => {
+    if (!conn || !open) throw new Error('lockJobs() opens the ingest transaction');
+    return conn;
+  };
+
+  return {
+    async lockJobs(ids) {
+      conn = await client.acquireConnection();
+      open = true;
+      const sorted = [...ids].sort();
+      const [, jobRows, diskRows] = (await runAll(conn, [
+        'START TRANSACTION',
+        conn.format('SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE', [tables.jobs, sorted]),
+        conn.format('SELECT * FROM ?? WHERE `backup_job_id` IN (?) ORDER BY `backup_job_id`, `disk_index`', [tables.disks, sorted]),
+      ])) as [unknown, Record<string, unknown>[], Record<string, unknown>[]];
+      const jobs = new Map(jobRows.map((r) => [String(r.id), jobFromDb(r)]));
+      const disks = new Map<string, DiskRow[]>([...jobs.keys()].map((id) => [id, []]));
+      for (const raw of diskRows) disks.get(String(raw.backup_job_id))?.push(diskFromDb(raw));
+      return { jobs, disks };
+    },
+
+    async snapshotsOf(ids) {
+      const c = connection();
+      const out = new Map<string, SnapshotRow[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return out;
+      const rows = (await run(c, c.format(
+        `SELECT ${SNAPSHOT_COLUMNS.map((col) => `\`${col}\``).join(', ')} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``,
+        [tables.snapshots, ids],
+      ))) as Record<string, unknown>[];
+      for (const raw of rows) out.get(String(raw.job_id))?.push(snapshotFromDb(raw));
+      return out;
+    },
+
+    async commit(writes) {
+      const c = connection();
+      const statements: string[] = [];
+      for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
+        const rows = writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]));
+        statements.push(c.format(`INSERT INTO ?? (${SNAPSHOT_COLUMNS.map((col) => `\`${col}\``).join(', ')}) VALUES ?`, [tables.snapshots, rows]));
+      }
+      if (writes.deleteSnapshotsOf.length) statements.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
+      if (writes.disks.length) {
+        statements.push(c.format(upsert(DISK_COLUMNS, MUTABLE_DISK_COLUMNS), [tables.disks, writes.disks.map((d) => DISK_COLUMNS.map((col) => d[col]))]));
+      }
+      if (writes.jobs.length) {
+        const rows = writes.jobs.map((job) => {
+          const db = jobToDb(job);
+          return JOB_COLUMNS.map((col) => db[col]);
+        });
+        statements.push(c.format(upsert(JOB_COLUMNS, MUTABLE_JOB_COLUMNS), [tables.jobs, rows]));
+      }
+      statements.push('COMMIT');
+      await runAll(c, statements);
+      await release();
+    },
+
+    async rollback() {
+      if (!conn) return;
+      const c = conn;
+      // A statement failed (or the batch could not be applied): nothing of it may stay.
+      await run(c, 'ROLLBACK').catch(() => undefined);
+      await release();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import express from 'express';
+import knexFactory, { type Knex } from 'knex';
+import supertest from 'supertest';
+import type { TelemetryPlugin } from '../src/index.js';
+import { backends, migratedPlugin } from './support/backends.js';
+import { registerJob } from './support/factories.js';
+
+/**
+ * One ingest batch is one transaction, written through knex on SQLite and as raw statements on
+ * MySQL (two round trips when the connection takes several statements per query, one statement per
+ * round trip on a host's knex that does not). Every path must store exactly the same thing.
+ */
+
+const [sqlite, mariadb] = backends();
+const MYSQL_URL = process.env.MYSQL_URL;
+const T0 = Date.UTC(2026, 10, 23, 1, 0, 0);
+
+interface Path {
+  name: string;
+  skip: string | false;
+  open(): Promise<{ plugin: TelemetryPlugin; dispose(): Promise<void> }>;
+}
+
+/** A host's own knex, connected from a URL string: mysql2 allows one statement per query then. */
+function hostKnex(): Knex {
+  return knexFactory({ client: 'mysql2', connection: MYSQL_URL!, acquireConnectionTimeout: 5000 });
+}
+
+const paths: Path[] = [
+  { name: 'SQLite through knex', skip: sqlite!.skip, open: () => migratedPlugin(sqlite!, { now: () => clock }) },
+  { name: 'MariaDB in two round trips', skip: mariadb!.skip, open: () => migratedPlugin(mariadb!, { now: () => clock, ingestLanes: 1 }) },
+  {
+    name: "MariaDB on a host's knex without multiple statements",
+    skip: mariadb!.skip,
+    async open() {
+      const knex = hostKnex();
+      const opened = await migratedPlugin(mariadb!, { knex, now: () => clock, ingestLanes: 1 });
+      return {
+        plugin: opened.plugin,
+        async dispose() {
+          await opened.plugin.store.dropAll().catch(() => undefined);
+          await opened.dispose();
+          await knex.destroy();
+        },
+      };
+    },
+  },
+];
+
+let clock = T0;
+
+/** Submits updates without waiting in between, so they share one batch; returns each outcome. */
+async function oneBatch(plugin: TelemetryPlugin, updates: [string, object][]) {
+  const settled = await Promise.allSettled(updates.map(([id, body]) => plugin.ingest.submit('backup', id, body)));
+  return settled.map((s) => (s.status === 'fulfilled' ? { applied: s.value.applied } : { error: (s.reason as { code: string }).code }));
+}
+
+/** The whole stored outcome of the scenario, minus what differs by construction (ids, row order). */
+async function scenario(plugin: TelemetryPlugin) {
+  clock = T0;
+  const app = express();
+  app.use('/api/v1', plugin.router);
+  const http = supertest(app);
+  const disks = [{ disk_index: 0, total_bytes: 4000 }, { disk_index: 1, total_bytes: 6000 }];
+  const ids = { a: await registerJob(http, { disks }), b: await registerJob(http, { disks: [disks[0]!] }), c: await registerJob(http, { disks: [] }) };
+  const outcomes = [];
+
+  clock = T0 + 10_000;
+  outcomes.push(await oneBatch(plugin, [
+    [ids.a, { status: 'running', current_phase: 'copy', transfer_speed_bps: 100, disks: [{ disk_index: 0, bytes_transferred: 1000 }], timestamp: clock }],
+    [ids.b, { status: 'running', current_phase: 'copy', transfer_speed_bps: 300, bytes_transferred: 500, timestamp: clock }],
+    [ids.c, { status: 'running', current_phase: 'scan', transfer_speed_bps: 50, bytes_transferred: 10, total_bytes: 100, timestamp: clock }],
+  ]));
+  clock = T0 + 20_000;
+  outcomes.push(await oneBatch(plugin, [
+    // A moves on and completes within one batch: its snapshot from this batch is in its rollup.
+    [ids.a, { status: 'running', current_phase: 'copy', transfer_speed_bps: 900, disks: [{ disk_index: 0, bytes_transferred: 4000 }, { disk_index: 1, bytes_transferred: 2000 }], timestamp: clock - 5000 }],
+    [ids.a, { status: 'completed', current_phase: 'done', disks: [{ disk_index: 1, bytes_transferred: 6000 }], timestamp: clock - 1000 }],
+    [ids.a, { status: 'running', timestamp: clock }],
+    // B: a stale retry is acknowledged without effect; the newer update applies.
+    [ids.b, { status: 'running', bytes_transferred: 1, timestamp: T0 + 5000 }],
+    [ids.b, { status: 'running', current_phase: 'verify', transfer_speed_bps: 200, bytes_transferred: 900, details: { files: 12 }, timestamp: clock }],
+    // C fails with the client's error text; an unknown job is refused without harming the batch.
+    [ids.c, { status: 'failed', error: 'disk <b>full</b>', timestamp: clock }],
+    ['no-such-job', { status: 'running', timestamp: clock }],
+  ]));
+
+  const { knex, tables } = plugin.store;
+  const state = {} as Record<string, unknown>;
+  for (const [key, id] of Object.entries(ids)) {
+    const job = (await http.get(`/api/v1/backups/${id}`).expect(200)).body;
+    const history = (await http.get(`/api/v1/telemetry/history/${id}`).expect(200)).body;
+    const snapshots = await knex(tables.snapshots).where('job_id', id).orderBy('timestamp').select('timestamp', 'bytes_transferred', 'transfer_speed_bps', 'progress_percent', 'current_phase');
+    const { id: _id, backup_id: _bid, ...rest } = job;
+    state[key] = {
+      job: rest,
+      history: { ...history, job_id: undefined, current_state: history.current_state ? { ...history.current_state, id: undefined, backup_id: undefined } : undefined },
+      snapshots: snapshots.map((s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'string' && k !== 'current_phase' ? Number(v) : v]))),
+    };
+  }
+  return { outcomes, state };
+}
+
+describe('one ingest batch, one transaction, on every database path', () => {
+  const results = new Map<string, Awaited<ReturnType<typeof scenario>>>();
+
+  for (const path of paths) {
+    it(`stores the scenario: ${path.name}`, { skip: path.skip }, async () => {
+      const { plugin, dispose } = await path.open();
+      try {
+        const result = await scenario(plugin);
+        results.set(path.name, result);
+        assert.deepEqual(result.outcomes, [
+          [{ applied: true }, { applied: true }, { applied: true }],
+          [{ applied: true }, { applied: true }, { error: 'job_ended' }, { applied: false }, { applied: true }, { applied: true }, { error: 'job_not_found' }],
+        ]);
+        const { a, b, c } = result.state as Record<string, { job: Record<string, unknown>; history: Record<string, any>; snapshots: unknown[] }>;
+        assert.equal(a!.job.status, 'completed');
+        assert.equal(a!.job.bytes_transferred, 10_000, 'bytes are the sum over the disks');
+        assert.deepEqual(a!.snapshots, [], "an ended job's snapshots are deleted in its ending commit");
+        assert.equal(a!.history.data_source, 'rolled_up');
+        assert.equal(a!.history.performance_metrics.snapshots_recorded, 3, "two stored snapshots (one from the ending batch) and the end");
+        assert.equal(a!.history.performance_metrics.peak_speed_bps, 900, "the ending batch's own snapshot reaches the rollup");
+        assert.equal(b!.job.status, 'running');
+        assert.equal(b!.job.bytes_transferred, 900);
+        assert.deepEqual(b!.job.details, { files: 12 });
+        assert.equal(b!.snapshots.length, 2, 'a running job keeps its snapshots');
+        assert.equal(c!.job.status, 'failed');
+        assert.equal(c!.job.error_message, 'disk <b>full</b>');
+        assert.deepEqual(c!.snapshots, []);
+      } finally {
+        await dispose();
+      }
+    });
+  }
+
+  it('every path stored exactly what SQLite stored', { skip: mariadb!.skip }, () => {
+    const reference = results.get(paths[0]!.name);
+    assert.ok(reference, 'the SQLite path ran');
+    for (const path of paths.slice(1)) {
+      const got = results.get(path.name);
+      assert.ok(got, `${path.name} ran`);
+      assert.deepEqual(got, reference, path.name);
+    }
+  });
+});
+
+describe('a batch whose write fails midway leaves nothing behind (MariaDB)', { skip: mariadb!.skip }, () => {
+  let opened: Awaited<ReturnType<typeof migratedPlugin>> | undefined;
+  after(async () => { await opened?.dispose(); });
+
+  it('rolls back the statements that ran before the failing one, then ingests again once the cause is gone', async () => {
+    opened = await migratedPlugin(mariadb!, { now: () => clock, ingestLanes: 1 });
+    const { plugin } = opened;
+    const app = express();
+    app.use('/api/v1', plugin.router);
+    const http = supertest(app);
+    const id = await registerJob(http, { disks: [{ disk_index: 0, total_bytes: 1000 }] });
+    const { knex, tables } = plugin.store;
+    const before = { job: await knex(tables.jobs).where('id', id).first(), disks: await knex(tables.disks).where('backup_job_id', id) };
+
+    // The jobs upsert is the last write of the batch: make only it fail, after the snapshot insert
+    // and the disks upsert ran in the same round trip.
+    await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (progress_percent < 50)', [tables.jobs, `${tables.prefix}progress_check`]);
+    clock = T0 + 1000;
+    const update = { status: 'running', current_phase: 'copy', transfer_speed_bps: 10, disks: [{ disk_index: 0, bytes_transferred: 800 }], timestamp: clock };
+    await assert.rejects(plugin.ingest.submit('backup', id, update), (e: { status: number }) => e.status === 500);
+    assert.deepEqual(await knex(tables.jobs).where('id', id).first(), before.job, 'job row unchanged');
+    assert.deepEqual(await knex(tables.disks).where('backup_job_id', id), before.disks, 'disks unchanged');
+    assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 0, 'no snapshot left');
+
+    await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [tables.jobs, `${tables.prefix}progress_check`]);
+    assert.deepEqual(await plugin.ingest.submit('backup', id, update), { applied: true, job_id: id });
+    const job = await knex(tables.jobs).where('id', id).first();
+    assert.equal(Number(job.bytes_transferred), 800);
+    assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 1);
+  });
+});
