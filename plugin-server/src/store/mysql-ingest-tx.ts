@@ -15,8 +15,15 @@ interface Mysql2Connection {
 /** Rows per INSERT, as in the knex path. */
 const INSERT_CHUNK = 500;
 
+const quoted = (columns: readonly string[]) => columns.map((c) => `\`${c}\``).join(', ');
 const upsert = (columns: readonly string[], mutable: readonly string[]) =>
-  `INSERT INTO ?? (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${mutable.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', ')}`;
+  `INSERT INTO ?? (${quoted(columns)}) VALUES ? ON DUPLICATE KEY UPDATE ${mutable.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', ')}`;
+
+// Statement texts, built once: every batch fills in the table and the rows.
+const SNAPSHOT_INSERT = `INSERT INTO ?? (${quoted(SNAPSHOT_COLUMNS)}) VALUES ?`;
+const SNAPSHOT_SELECT = `SELECT ${quoted(SNAPSHOT_COLUMNS)} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``;
+const DISK_UPSERT = upsert(DISK_COLUMNS, MUTABLE_DISK_COLUMNS);
+const JOB_UPSERT = upsert(JOB_COLUMNS, MUTABLE_JOB_COLUMNS);
 
 /**
  * The MySQL/MariaDB ingest transaction without knex's query builder, on a connection from knex's
@@ -72,10 +79,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
       const c = connection();
       const out = new Map<string, SnapshotRow[]>(ids.map((id) => [id, []]));
       if (ids.length === 0) return out;
-      const rows = (await run(c, c.format(
-        `SELECT ${SNAPSHOT_COLUMNS.map((col) => `\`${col}\``).join(', ')} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``,
-        [tables.snapshots, ids],
-      ))) as Record<string, unknown>[];
+      const rows = (await run(c, c.format(SNAPSHOT_SELECT, [tables.snapshots, ids]))) as Record<string, unknown>[];
       for (const raw of rows) out.get(String(raw.job_id))?.push(snapshotFromDb(raw));
       return out;
     },
@@ -85,18 +89,18 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
       const statements: string[] = [];
       for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
         const rows = writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]));
-        statements.push(c.format(`INSERT INTO ?? (${SNAPSHOT_COLUMNS.map((col) => `\`${col}\``).join(', ')}) VALUES ?`, [tables.snapshots, rows]));
+        statements.push(c.format(SNAPSHOT_INSERT, [tables.snapshots, rows]));
       }
       if (writes.deleteSnapshotsOf.length) statements.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
       if (writes.disks.length) {
-        statements.push(c.format(upsert(DISK_COLUMNS, MUTABLE_DISK_COLUMNS), [tables.disks, writes.disks.map((d) => DISK_COLUMNS.map((col) => d[col]))]));
+        statements.push(c.format(DISK_UPSERT, [tables.disks, writes.disks.map((d) => DISK_COLUMNS.map((col) => d[col]))]));
       }
       if (writes.jobs.length) {
         const rows = writes.jobs.map((job) => {
           const db = jobToDb(job);
           return JOB_COLUMNS.map((col) => db[col]);
         });
-        statements.push(c.format(upsert(JOB_COLUMNS, MUTABLE_JOB_COLUMNS), [tables.jobs, rows]));
+        statements.push(c.format(JOB_UPSERT, [tables.jobs, rows]));
       }
       statements.push('COMMIT');
       await runAll(c, statements);
