@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { IngestTransaction } from './ingest-tx.js';
 import { DISK_COLUMNS, JOB_COLUMNS, MUTABLE_DISK_COLUMNS, MUTABLE_JOB_COLUMNS, jobToDb } from './jobs.js';
 import { diskFromDb, jobFromDb, snapshotFromDb, type DiskRow, type SnapshotRow } from './rows.js';
-import { SNAPSHOT_COLUMNS } from './snapshots.js';
+import { INSERT_CHUNK, SNAPSHOT_COLUMNS } from './snapshots.js';
 import type { Tables } from './tables.js';
 
 /** The part of a mysql2 connection (as knex's pool hands it out) this module uses. */
@@ -11,9 +11,6 @@ interface Mysql2Connection {
   format(sql: string, values: unknown[]): string;
   config: { multipleStatements?: boolean };
 }
-
-/** Rows per INSERT, as in the knex path. */
-const INSERT_CHUNK = 500;
 
 const quoted = (columns: readonly string[]) => columns.map((c) => `\`${c}\``).join(', ');
 const upsert = (columns: readonly string[], mutable: readonly string[]) =>
@@ -36,7 +33,6 @@ const JOB_UPSERT = upsert(JOB_COLUMNS, MUTABLE_JOB_COLUMNS);
 export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransaction {
   const client = knex.client as unknown as { acquireConnection(): Promise<Mysql2Connection>; releaseConnection(c: Mysql2Connection): Promise<void> };
   let conn: Mysql2Connection | null = null;
-  let open = false;
 
   const run = (c: Mysql2Connection, sql: string) =>
     new Promise<unknown>((resolve, reject) => c.query(sql, (error, results) => (error ? reject(error) : resolve(results))));
@@ -51,18 +47,16 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
   const release = async () => {
     const c = conn;
     conn = null;
-    open = false;
     if (c) await client.releaseConnection(c);
   };
   const connection = () => {
-    if (!conn || !open) throw new Error('lockJobs() opens the ingest transaction');
+    if (!conn) throw new Error('lockJobs() opens the ingest transaction');
     return conn;
   };
 
   return {
     async lockJobs(ids) {
       conn = await client.acquireConnection();
-      open = true;
       const sorted = [...ids].sort();
       const [, jobRows, diskRows] = (await runAll(conn, [
         'START TRANSACTION',

@@ -9,7 +9,7 @@ export const SNAPSHOT_COLUMNS: readonly (keyof SnapshotRow)[] = [
 ];
 
 /** Rows per INSERT: keeps statements well under MySQL's packet and SQLite's variable limits. */
-const INSERT_CHUNK = 500;
+export const INSERT_CHUNK = 500;
 
 export function snapshotQueries(tables: Tables) {
   const { snapshots } = tables;
