@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { downsampleIndices, rollup, type Sample } from '../src/index.js';
+import { chartPoints, rollup, RollupState, type Sample } from '../src/index.js';
+import { RunningRollups } from '../src/rollup/running.js';
+import type { JobRow } from '../src/store/rows.js';
 
 const MIB = 1_048_576;
 
@@ -14,22 +16,75 @@ function samples(count: number, stepSeconds: number, speedMibps: (i: number) => 
   });
 }
 
-describe('downsampling', () => {
+describe('min/max bucket chart', () => {
+  const at = (i: number, speed: number): Sample => ({ timestamp: 1_000_000 + i * 5000, bytes_transferred: i * 100, transfer_speed_bps: speed, progress_percent: 0, current_phase: null });
+
   it('keeps every point of a short series', () => {
-    assert.deepEqual(downsampleIndices([0, 1, 2], [5, 6, 7], 200), [0, 1, 2]);
+    const s = [at(1, 5), at(2, 6), at(3, 7)];
+    assert.deepEqual(chartPoints(s, 1_000_000, 200).map((p) => p.t), [5, 10, 15]);
   });
 
-  it('bounds a long series to the maximum and keeps first, last and the true peak', () => {
+  it('bounds a long series to the maximum and keeps first, last and the true peak, in time order', () => {
     const n = 17_280;
-    const x = Array.from({ length: n }, (_, i) => i);
-    const y = x.map((i) => 100 + Math.sin(i / 50) * 20);
-    y[12_345] = 999;
-    const kept = downsampleIndices(x, y, 200);
-    assert.equal(kept.length, 200);
-    assert.equal(kept[0], 0);
-    assert.equal(kept[kept.length - 1], n - 1);
-    assert.ok(kept.includes(12_345), 'the peak survives');
-    assert.deepEqual([...kept].sort((a, b) => a - b), kept, 'indices stay in time order');
+    const s = Array.from({ length: n }, (_, i) => at(i + 1, (100 + Math.sin(i / 50) * 20) * MIB));
+    s[12_345]!.transfer_speed_bps = 999 * MIB;
+    for (const max of [200, 50, 3]) {
+      const points = chartPoints(s, 1_000_000, max);
+      const least = max === 3 ? 3 : max / 2 - 2; // at worst half the buckets, right after they merged
+      assert.ok(points.length <= max && points.length >= least, `${points.length} points for at most ${max}`);
+      assert.equal(points[0]!.t, 5);
+      assert.equal(points[points.length - 1]!.t, n * 5);
+      assert.ok(points.some((p) => p.s === 999), `the peak survives at ${max} points`);
+      assert.deepEqual(points.map((p) => p.t), [...points.map((p) => p.t)].sort((a, b) => a - b), 'points stay in time order');
+    }
+  });
+
+  it('shows the slowest stretch as well as the fastest', () => {
+    const s = Array.from({ length: 10_000 }, (_, i) => at(i + 1, (i === 4_000 ? 1 : 100) * MIB));
+    assert.ok(chartPoints(s, 1_000_000, 200).some((p) => p.s === 1), 'a dip to 1 MiB/s is on the chart');
+  });
+});
+
+describe('rollup kept while the job runs', () => {
+  const s = samples(17_280, 5, (i) => (i === 9_000 ? 480 : 120 + Math.sin(i / 40) * 30), (i) => (i < 100 ? 'snapshot' : i % 3000 === 0 ? `pass-${i}` : 'transferring'));
+  const end = { completedAtMs: 1_000_000 + 86_400_000, bytesTransferred: s[s.length - 1]!.bytes_transferred };
+
+  it('gives the same metrics fed one batch at a time as rolled up at the end', () => {
+    const state = new RollupState(1_000_000, 200);
+    for (let i = 0; i < s.length; i += 7) for (const x of s.slice(i, i + 7)) state.add(x);
+    assert.deepEqual(state.metrics(end), rollup({ samples: s, startedAtMs: 1_000_000, maxChartPoints: 200, ...end }));
+  });
+
+  it('is used at the end only when it holds exactly the snapshots the job row counts', () => {
+    const job = { id: 'j1', started_at: 1_000_000, created_at: 999_000, snapshot_count: 0 } as JobRow;
+    const rows = s.slice(0, 10).map((x) => ({ ...x, job_id: 'j1', job_type: 'backup' as const, total_bytes: 0 }));
+    const running = new RunningRollups(200);
+    running.recordStored({ ...job, snapshot_count: 4 }, rows.slice(0, 4));
+    running.recordStored({ ...job, snapshot_count: 6 }, rows.slice(4, 6));
+    assert.equal(running.take(job, 6)?.count, 6, 'in step with the row: used');
+
+    running.recordStored({ ...job, snapshot_count: 4 }, rows.slice(0, 4));
+    running.recordStored({ ...job, snapshot_count: 7 }, rows.slice(4, 6)); // another instance stored one
+    assert.equal(running.size, 0, 'out of step: dropped at once');
+    assert.equal(running.take(job, 7), null);
+
+    running.recordStored({ ...job, snapshot_count: 5 }, rows.slice(0, 4)); // this instance missed the first one
+    assert.equal(running.take(job, 5), null, 'never started from the middle of a job');
+
+    running.recordStored({ ...job, snapshot_count: null }, rows.slice(0, 4));
+    assert.equal(running.take(job, null), null, 'a job registered before counting is never trusted');
+
+    running.recordStored({ ...job, snapshot_count: 4 }, rows.slice(0, 4));
+    assert.equal(running.take({ ...job, started_at: 1_000_001 }, 4), null, 'a different start: not this job\'s rollup');
+  });
+
+  it('holds a bounded number of jobs, dropping the least recently fed', () => {
+    const running = new RunningRollups(200, 3);
+    const row = (id: string) => ({ ...s[0]!, job_id: id, job_type: 'backup' as const, total_bytes: 0 });
+    for (const id of ['a', 'b', 'c', 'd']) running.recordStored({ id, started_at: 0, created_at: 0, snapshot_count: 1 } as JobRow, [row(id)]);
+    assert.equal(running.size, 3);
+    assert.equal(running.take({ id: 'a', started_at: 0, created_at: 0 } as JobRow, 1), null, 'the oldest went first');
+    assert.equal(running.take({ id: 'd', started_at: 0, created_at: 0 } as JobRow, 1)?.count, 1);
   });
 });
 
@@ -69,7 +124,7 @@ describe('rollup', () => {
   it('keeps a 24-hour job within a few KB and keeps its true peak', () => {
     const s = samples(17_280, 5, (i) => (i === 9_000 ? 480 : 120 + Math.sin(i / 40) * 30), (i) => (i < 100 ? 'snapshot' : 'transferring'));
     const m = rollup({ samples: s, startedAtMs: 1_000_000, completedAtMs: 1_000_000 + 86_400_000, bytesTransferred: s[s.length - 1]!.bytes_transferred, maxChartPoints: 200 });
-    assert.equal(m.chart_data.length, 200);
+    assert.ok(m.chart_data.length <= 200 && m.chart_data.length >= 100, `${m.chart_data.length} chart points`);
     assert.equal(Math.max(...m.chart_data.map((p) => p.s)), 480);
     const size = JSON.stringify(m).length;
     assert.ok(size < 7000, `rollup is ${size} bytes`);

@@ -114,6 +114,7 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
         current_phase: job.current_phase,
       };
       job.last_snapshot_at = at;
+      if (job.snapshot_count !== null) job.snapshot_count += 1;
     }
   }
   return { applied: true, snapshot, ended };

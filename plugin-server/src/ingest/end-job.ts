@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { PerformanceMetrics } from '@backup-telemetry/contract';
-import { rollup, type Sample } from '../rollup/rollup.js';
+import { RollupState, type Sample } from '../rollup/rollup.js';
 import { sumBytes } from './apply.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
@@ -9,10 +9,12 @@ import { startOf, type DiskRow, type JobRow } from '../store/rows.js';
 /**
  * The one end-of-job computation, used by client updates and the stale detector alike: bytes become
  * the sum over the disks (once they reported any), `completed_at` is set, and the job's stored
- * snapshots (in time order) are rolled up into `performance_metrics`. Mutates `job` and `disks`;
- * the caller deletes the snapshots in the transaction that writes the ended job.
+ * snapshots are rolled up into `performance_metrics`. `rolling` holds the job's samples so far (its
+ * stored snapshots, in time order, then any of this batch's); the final state is added to it.
+ * Mutates `job`, `disks` and `rolling`; the caller deletes the snapshots in the transaction that
+ * writes the ended job.
  */
-export function endJob(job: JobRow, disks: DiskRow[], stored: readonly Sample[], nowMs: number, maxChartPoints: number): PerformanceMetrics {
+export function endJob(job: JobRow, disks: DiskRow[], rolling: RollupState, nowMs: number): PerformanceMetrics {
   // The disks are the truth once they reported progress; a client reporting only job totals keeps its own.
   const diskBytes = sumBytes(disks.map((d) => d.bytes_transferred));
   if (diskBytes > 0) job.bytes_transferred = diskBytes;
@@ -32,15 +34,11 @@ export function endJob(job: JobRow, disks: DiskRow[], stored: readonly Sample[],
     progress_percent: job.progress_percent,
     current_phase: job.current_phase,
   };
-  const rolled = rollup({
-    samples: [...stored, final],
-    startedAtMs: startOf(job),
-    completedAtMs: job.completed_at,
-    bytesTransferred: job.bytes_transferred,
-    maxChartPoints,
-  });
+  rolling.add(final);
+  const rolled = rolling.metrics({ completedAtMs: job.completed_at, bytesTransferred: job.bytes_transferred });
   job.performance_metrics = rolled;
   job.transfer_speed_bps = 0;
+  job.snapshot_count = 0;
   return rolled;
 }
 
@@ -53,7 +51,9 @@ export async function finishJob(
 ): Promise<PerformanceMetrics> {
   const started = performance.now();
   const stored = await store.snapshots.ofJob(trx, job.id);
-  const rolled = endJob(job, disks, stored, nowMs, maxChartPoints);
+  const rolling = new RollupState(startOf(job), maxChartPoints);
+  for (const s of stored) rolling.add(s);
+  const rolled = endJob(job, disks, rolling, nowMs);
   if (stored.length) await store.snapshots.deleteOfJob(trx, job.id);
   metrics?.rolledUp((performance.now() - started) / 1000);
   return rolled;

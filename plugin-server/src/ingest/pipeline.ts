@@ -1,10 +1,11 @@
-import { TelemetryError, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
+import { isTerminalStatus, TelemetryError, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
 import type { Access, Principal } from '../access/access.js';
 import type { RateLimiter } from '../access/rate-limit.js';
 import type { TelemetryEvents } from '../events.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { Logger } from '../logger.js';
-import { toChartPoint } from '../rollup/rollup.js';
+import { RollupState, toChartPoint } from '../rollup/rollup.js';
+import { RunningRollups } from '../rollup/running.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
 import type { Store } from '../store/index.js';
 import type { IngestTransaction } from '../store/ingest-tx.js';
@@ -72,6 +73,8 @@ const MAX_DEADLOCK_RETRIES = 3;
  * its update's transaction committed, and events are emitted only then.
  */
 export class IngestPipeline {
+  /** The rollups of the running jobs this instance ingests, so that a job's end need not read its snapshots. */
+  readonly rollups: RunningRollups;
   private readonly lanes: Lane[];
   private closed = false;
 
@@ -81,6 +84,7 @@ export class IngestPipeline {
     private readonly logger: Logger,
     private readonly options: PipelineOptions,
   ) {
+    this.rollups = new RunningRollups(options.maxChartPoints);
     this.lanes = Array.from({ length: Math.max(1, options.lanes) }, () => ({ queue: [], flushing: false, drained: [] }));
   }
 
@@ -147,6 +151,7 @@ export class IngestPipeline {
       try {
         const effects = await this.withinDeadline(this.runBatch(batch), batch.length);
         this.options.metrics.committed(batch.length);
+        this.keepRollups(effects);
         this.settle(batch, effects);
         return;
       } catch (error) {
@@ -227,25 +232,56 @@ export class IngestPipeline {
       }
     }
 
-    // A job that ended is rolled up from its stored snapshots and this batch's, which are then not
-    // stored; its stored ones are deleted in the same commit.
+    for (const [id, state] of states) if (isTerminalStatus(state.job.status) && !effects.ended.has(id)) this.rollups.forget(id);
+
+    // A job that ended is rolled up from the rollup kept while it ran, when that holds exactly the
+    // snapshots stored for it, else from its stored snapshots read back; then this batch's own
+    // snapshots of it (not stored) and its final state. Its stored snapshots are deleted in the commit.
     const ended = [...effects.ended];
-    const stored = ended.length ? await tx.snapshotsOf(ended) : new Map<string, SnapshotRow[]>();
+    const storedCount = new Map<string, number | null>();
+    const rolling = new Map<string, RollupState>();
+    const toRead: string[] = [];
+    for (const id of ended) {
+      const { job } = effects.states.get(id)!;
+      const own = effects.snapshots.reduce((n, s) => (s.job_id === id ? n + 1 : n), 0);
+      const count = job.snapshot_count === null ? null : job.snapshot_count - own;
+      storedCount.set(id, count);
+      const kept = this.rollups.take(job, count);
+      if (kept) rolling.set(id, kept);
+      else if (count === 0) rolling.set(id, new RollupState(startOf(job), this.options.maxChartPoints));
+      else toRead.push(id);
+    }
+    const stored = toRead.length ? await tx.snapshotsOf(toRead) : new Map<string, SnapshotRow[]>();
     for (const id of ended) {
       const started = performance.now();
       const state = effects.states.get(id)!;
-      const own = effects.snapshots.filter((s) => s.job_id === id);
-      endJob(state.job, [...state.disks.values()], [...(stored.get(id) ?? []), ...own], nowMs, this.options.maxChartPoints);
+      let rollup = rolling.get(id);
+      if (!rollup) {
+        const read = stored.get(id) ?? [];
+        storedCount.set(id, read.length);
+        rollup = new RollupState(startOf(state.job), this.options.maxChartPoints);
+        for (const s of read) rollup.add(s);
+      }
+      for (const s of effects.snapshots) if (s.job_id === id) rollup.add(s);
+      endJob(state.job, [...state.disks.values()], rollup, nowMs);
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
     const touched = [...effects.states.values()];
     await tx.commit({
       snapshots: ended.length ? effects.snapshots.filter((s) => !effects.ended.has(s.job_id)) : effects.snapshots,
-      deleteSnapshotsOf: ended.filter((id) => (stored.get(id)?.length ?? 0) > 0),
+      deleteSnapshotsOf: ended.filter((id) => storedCount.get(id) !== 0),
       disks: touched.flatMap((s) => [...s.disks.values()]),
       jobs: touched.map((s) => s.job),
     });
     return effects;
+  }
+
+  /** After a commit: the stored snapshots of running jobs feed their rollups. */
+  private keepRollups(effects: BatchEffects): void {
+    if (effects.snapshots.length === 0) return;
+    for (const [id, points] of snapshotsByJob(effects.snapshots)) {
+      if (!effects.ended.has(id)) this.rollups.recordStored(effects.states.get(id)!.job, points);
+    }
   }
 
   private settle(batch: Pending[], effects: BatchEffects): void {
@@ -256,12 +292,7 @@ export class IngestPipeline {
     });
     if (this.events.listenerCount('job:update') + this.events.listenerCount('job:ended') === 0) return;
     const nowMs = this.options.now();
-    const pointsByJob = new Map<string, SnapshotRow[]>();
-    for (const s of effects.snapshots) {
-      const list = pointsByJob.get(s.job_id);
-      if (list) list.push(s);
-      else pointsByJob.set(s.job_id, [s]);
-    }
+    const pointsByJob = snapshotsByJob(effects.snapshots);
     for (const [id, state] of effects.states) {
       const job = toBackupJob(state.job, [...state.disks.values()], nowMs);
       if (effects.ended.has(id)) {
@@ -273,6 +304,16 @@ export class IngestPipeline {
       else for (const s of points) this.events.emit('job:update', { job, point: toChartPoint(s, startOf(state.job)) });
     }
   }
+}
+
+function snapshotsByJob(snapshots: SnapshotRow[]): Map<string, SnapshotRow[]> {
+  const byJob = new Map<string, SnapshotRow[]>();
+  for (const s of snapshots) {
+    const list = byJob.get(s.job_id);
+    if (list) list.push(s);
+    else byJob.set(s.job_id, [s]);
+  }
+  return byJob;
 }
 
 /** The database did not finish a transaction in time: treated like an unreachable database. */

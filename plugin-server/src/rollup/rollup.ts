@@ -1,5 +1,5 @@
 import { bpsToMibps, type ChartPoint, type PerformanceMetrics, type PhaseSpan } from '@backup-telemetry/contract';
-import { downsampleIndices } from './downsample.js';
+import { MinMaxBuckets, type BucketSample } from './buckets.js';
 
 /** One stored sample of a running job. Timestamps are epoch ms. */
 export interface Sample {
@@ -21,54 +21,145 @@ export function toChartPoint(sample: Sample, startedAtMs: number): ChartPoint {
   return point;
 }
 
-/** Chart points for samples, `t` in seconds since `startedAtMs`; phase only where it changes. */
+/**
+ * Chart points kept by min/max buckets: the first and last sample, and each bucket's slowest and
+ * fastest (so at most `maxPoints`, true peak included); phase only where it changes.
+ */
+class Chart {
+  private readonly buckets: MinMaxBuckets;
+  private first: BucketSample | null = null;
+  private last: BucketSample | null = null;
+
+  constructor(private readonly startedAtMs: number, private readonly maxPoints: number) {
+    this.buckets = new MinMaxBuckets(Math.max(1, Math.floor((maxPoints - 2) / 2)));
+  }
+
+  add(i: number, sample: Sample): void {
+    const point: BucketSample = {
+      i, t: Math.max(0, (sample.timestamp - this.startedAtMs) / 1000), s: sample.transfer_speed_bps, p: sample.progress_percent, phase: sample.current_phase,
+    };
+    this.first ??= point;
+    this.last = point;
+    this.buckets.add(point);
+  }
+
+  points(): ChartPoint[] {
+    if (!this.first || !this.last) return [];
+    let kept = this.buckets.samples();
+    if (kept[0] !== this.first) kept.unshift(this.first);
+    if (kept[kept.length - 1] !== this.last) kept.push(this.last);
+    if (kept.length > this.maxPoints) {
+      // Only with the smallest sizes (maxPoints 3): first, fastest, last.
+      const peak = kept.reduce((a, b) => (b.s > a.s ? b : a));
+      kept = [...new Set([this.first, peak, this.last])].slice(0, this.maxPoints).sort((a, b) => a.i - b.i);
+    }
+    let lastPhase: string | null | undefined;
+    return kept.map((k) => {
+      const point: ChartPoint = { t: round1(k.t), s: bpsToMibps(k.s), p: round1(k.p) };
+      if (k.phase !== null && k.phase !== lastPhase) point.phase = k.phase;
+      lastPhase = k.phase;
+      return point;
+    });
+  }
+}
+
+/** Chart points for samples in time order, `t` in seconds since `startedAtMs`, at most `maxPoints`. */
 export function chartPoints(samples: readonly Sample[], startedAtMs: number, maxPoints: number): ChartPoint[] {
-  const t = samples.map((s) => Math.max(0, (s.timestamp - startedAtMs) / 1000));
-  const speed = samples.map((s) => s.transfer_speed_bps);
-  let lastPhase: string | null | undefined;
-  return downsampleIndices(t, speed, maxPoints).map((i) => {
-    const s = samples[i]!;
-    const point = toChartPoint(s, startedAtMs);
-    if (s.current_phase === lastPhase) delete point.phase;
-    lastPhase = s.current_phase;
-    return point;
-  });
+  const chart = new Chart(startedAtMs, maxPoints);
+  samples.forEach((s, i) => chart.add(i, s));
+  return chart.points();
 }
 
-function phaseSpans(samples: readonly Sample[], startedAtMs: number, endT: number): PhaseSpan[] {
-  const spans: PhaseSpan[] = [];
-  for (const s of samples) {
-    if (s.current_phase === null) continue;
-    const t = round1(Math.max(0, (s.timestamp - startedAtMs) / 1000));
-    const last = spans[spans.length - 1];
-    if (last && last.phase === s.current_phase) continue;
-    if (last) last.end_t = t;
-    if (spans.length === MAX_PHASE_SPANS) break;
-    spans.push({ phase: s.current_phase, start_t: t, end_t: endT });
-  }
-  return spans;
+interface OpenSpan {
+  phase: string;
+  start_t: number;
+  end_t: number | null;
 }
 
-/** Seconds during which bytes moved: intervals between samples whose byte count grew. */
-function transferSeconds(samples: readonly Sample[], startedAtMs: number): number {
-  let ms = 0;
-  let prevT = startedAtMs;
-  let prevBytes = 0;
-  for (const s of samples) {
-    if (s.bytes_transferred > prevBytes) ms += Math.max(0, s.timestamp - prevT);
-    prevT = s.timestamp;
-    prevBytes = Math.max(prevBytes, s.bytes_transferred);
-  }
-  return ms / 1000;
-}
-
-export interface RollupInput {
-  /** Samples in time order, including the job's final state. */
-  samples: readonly Sample[];
-  startedAtMs: number;
+export interface RollupEnd {
   completedAtMs: number;
   /** Bytes the job moved in all (sum over its disks when it has disks). */
   bytesTransferred: number;
+}
+
+/**
+ * A job's rollup, built one sample at a time in time order: peak and slowest speed, the time spent
+ * moving bytes, the phase spans and the chart. It holds a bounded amount whatever the job's length,
+ * so the hub can keep it up to date while the job runs and end the job without reading its
+ * snapshots back. Feeding the same samples gives the same metrics, however they were fed.
+ */
+export class RollupState {
+  /** Samples fed so far. */
+  count = 0;
+  private peak = 0;
+  private min = Infinity;
+  private movingMs = 0;
+  private prevTimestamp: number;
+  private prevBytes = 0;
+  private readonly spans: OpenSpan[] = [];
+  private spansFull = false;
+  private readonly chart: Chart;
+
+  constructor(readonly startedAtMs: number, readonly maxChartPoints: number) {
+    this.prevTimestamp = startedAtMs;
+    this.chart = new Chart(startedAtMs, maxChartPoints);
+  }
+
+  add(sample: Sample): void {
+    const speed = sample.transfer_speed_bps;
+    if (speed > this.peak) this.peak = speed;
+    if (speed > 0 && speed < this.min) this.min = speed;
+    // Seconds during which bytes moved: intervals between samples whose byte count grew.
+    if (sample.bytes_transferred > this.prevBytes) this.movingMs += Math.max(0, sample.timestamp - this.prevTimestamp);
+    this.prevTimestamp = sample.timestamp;
+    this.prevBytes = Math.max(this.prevBytes, sample.bytes_transferred);
+    this.addPhase(sample);
+    this.chart.add(this.count, sample);
+    this.count++;
+  }
+
+  /** The metrics of the job as ended; the state is not changed. */
+  metrics(end: RollupEnd): PerformanceMetrics {
+    const duration = Math.max(0, (end.completedAtMs - this.startedAtMs) / 1000);
+    const moving = this.movingMs / 1000;
+    const transfer = moving > 0 ? moving : duration;
+    const avg = transfer > 0 ? end.bytesTransferred / transfer : 0;
+    // Sampled speeds are the client's spot estimates; the byte-based average is exact. A peak below
+    // the average only means the samples missed the fastest stretch.
+    const peak = Math.max(this.peak, avg);
+    return {
+      duration_seconds: round1(duration),
+      transfer_seconds: round1(transfer),
+      snapshots_recorded: this.count,
+      peak_speed_bps: Math.round(peak),
+      avg_speed_bps: Math.round(avg),
+      min_speed_bps: Number.isFinite(this.min) ? Math.round(this.min) : 0,
+      peak_speed_mbps: bpsToMibps(peak),
+      avg_speed_mbps: bpsToMibps(avg),
+      bytes_transferred: end.bytesTransferred,
+      chart_data: this.chart.points(),
+      phases: this.spans.map((s) => ({ phase: s.phase, start_t: s.start_t, end_t: s.end_t ?? round1(duration) })),
+    };
+  }
+
+  private addPhase(sample: Sample): void {
+    if (sample.current_phase === null || this.spansFull) return;
+    const last = this.spans[this.spans.length - 1];
+    if (last && last.phase === sample.current_phase) return;
+    const t = round1(Math.max(0, (sample.timestamp - this.startedAtMs) / 1000));
+    if (last) last.end_t = t;
+    if (this.spans.length === MAX_PHASE_SPANS) {
+      this.spansFull = true;
+      return;
+    }
+    this.spans.push({ phase: sample.current_phase, start_t: t, end_t: null });
+  }
+}
+
+export interface RollupInput extends RollupEnd {
+  /** Samples in time order, including the job's final state. */
+  samples: readonly Sample[];
+  startedAtMs: number;
   maxChartPoints: number;
 }
 
@@ -77,31 +168,7 @@ export interface RollupInput {
  * moved over the time spent moving them, not the mean of samples; the chart keeps the true peak.
  */
 export function rollup(input: RollupInput): PerformanceMetrics {
-  const { samples, startedAtMs, completedAtMs, bytesTransferred } = input;
-  const duration = Math.max(0, (completedAtMs - startedAtMs) / 1000);
-  let peak = 0;
-  let min = Infinity;
-  for (const s of samples) {
-    if (s.transfer_speed_bps > peak) peak = s.transfer_speed_bps;
-    if (s.transfer_speed_bps > 0 && s.transfer_speed_bps < min) min = s.transfer_speed_bps;
-  }
-  const moving = transferSeconds(samples, startedAtMs);
-  const transfer = moving > 0 ? moving : duration;
-  const avg = transfer > 0 ? bytesTransferred / transfer : 0;
-  // Sampled speeds are the client's spot estimates; the byte-based average is exact. A peak below
-  // the average only means the samples missed the fastest stretch.
-  peak = Math.max(peak, avg);
-  return {
-    duration_seconds: round1(duration),
-    transfer_seconds: round1(transfer),
-    snapshots_recorded: samples.length,
-    peak_speed_bps: Math.round(peak),
-    avg_speed_bps: Math.round(avg),
-    min_speed_bps: Number.isFinite(min) ? Math.round(min) : 0,
-    peak_speed_mbps: bpsToMibps(peak),
-    avg_speed_mbps: bpsToMibps(avg),
-    bytes_transferred: bytesTransferred,
-    chart_data: chartPoints(samples, startedAtMs, input.maxChartPoints),
-    phases: phaseSpans(samples, startedAtMs, round1(duration)),
-  };
+  const state = new RollupState(input.startedAtMs, input.maxChartPoints);
+  for (const s of input.samples) state.add(s);
+  return state.metrics(input);
 }

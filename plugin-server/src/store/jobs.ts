@@ -9,7 +9,7 @@ type Db = Knex | Knex.Transaction;
 export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
   'id', 'job_type', 'vm_name', 'vm_context_id', 'repository_id', 'backup_type', 'status', 'repository_path',
   'bytes_transferred', 'total_bytes', 'current_phase', 'transfer_speed_bps', 'eta_seconds', 'progress_percent',
-  'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'clock_offset_ms', 'stale_warned_at', 'error_message', 'details',
+  'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'snapshot_count', 'clock_offset_ms', 'stale_warned_at', 'error_message', 'details',
   'performance_metrics', 'created_at', 'started_at', 'completed_at',
 ];
 /** Columns an ingest may change; identity columns never move. */

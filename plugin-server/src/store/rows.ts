@@ -22,6 +22,8 @@ export interface JobRow {
   last_telemetry_at: number | null;
   last_update_at: number | null;
   last_snapshot_at: number | null;
+  /** Snapshot rows stored for the job; null for a job registered before the plugin counted them. */
+  snapshot_count: number | null;
   clock_offset_ms: number | null;
   stale_warned_at: number | null;
   error_message: string | null;
@@ -76,6 +78,7 @@ export function jobFromDb(raw: Record<string, unknown>): JobRow {
     last_telemetry_at: numOrNull(raw.last_telemetry_at),
     last_update_at: numOrNull(raw.last_update_at),
     last_snapshot_at: numOrNull(raw.last_snapshot_at),
+    snapshot_count: numOrNull(raw.snapshot_count),
     clock_offset_ms: numOrNull(raw.clock_offset_ms),
     stale_warned_at: numOrNull(raw.stale_warned_at),
     created_at: num(raw.created_at),

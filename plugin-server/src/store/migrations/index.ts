@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Tables } from '../tables.js';
 import { initialSchema } from './001_initial.js';
+import { snapshotCount } from './002_snapshot_count.js';
 
 export interface Migration {
   name: string;
@@ -8,7 +9,7 @@ export interface Migration {
   down(knex: Knex, tables: Tables): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [initialSchema];
+const MIGRATIONS: Migration[] = [initialSchema, snapshotCount];
 
 /** A knex migration source serving the plugin's own migrations for one table prefix. */
 export function migrationSource(tables: Tables): Knex.MigrationSource<Migration> {
