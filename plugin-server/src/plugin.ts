@@ -72,6 +72,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     maxChartPoints,
     now,
     metrics,
+    rollups: pipeline.rollups,
   });
   if (resolved.staleDetection) stale.start();
 

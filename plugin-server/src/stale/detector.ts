@@ -4,6 +4,7 @@ import type { TelemetryEvents } from '../events.js';
 import { finishJob } from '../ingest/end-job.js';
 import { errorText } from '../ingest/pipeline.js';
 import type { Logger } from '../logger.js';
+import type { RunningRollups } from '../rollup/running.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 import { toBackupJob } from '../store/rows.js';
@@ -16,6 +17,8 @@ export interface StaleOptions {
   maxChartPoints: number;
   now: () => number;
   metrics: TelemetryMetrics;
+  /** The ingest's in-memory rollups: a job failed here is dropped from them. */
+  rollups?: RunningRollups;
 }
 
 /** The message a job failed by silence carries, with the real length of the silence. */
@@ -89,6 +92,7 @@ export class StaleDetector {
         return { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
       });
       if (!ended) continue;
+      this.options.rollups?.forget(candidate.id);
       failed.push(candidate.id);
       this.options.metrics.staleFailed();
       this.logger.warn({ job_id: candidate.id, vm_name: ended.job.vm_name, silent_seconds: Math.round(silentMs / 1000) }, message);
