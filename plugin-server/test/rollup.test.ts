@@ -39,6 +39,11 @@ describe('min/max bucket chart', () => {
     }
   });
 
+  it('keeps every sample of a series that fits, however close together they came', () => {
+    const burst = Array.from({ length: 150 }, (_, i) => ({ ...at(1, 100), timestamp: 1_000_000 + i, progress_percent: i / 1.5 }));
+    assert.deepEqual(chartPoints(burst, 1_000_000, 200).map((p) => p.p), burst.map((s) => Math.round(s.progress_percent * 10) / 10));
+  });
+
   it('shows the slowest stretch as well as the fastest', () => {
     const s = Array.from({ length: 10_000 }, (_, i) => at(i + 1, (i === 4_000 ? 1 : 100) * MIB));
     assert.ok(chartPoints(s, 1_000_000, 200).some((p) => p.s === 1), 'a dip to 1 MiB/s is on the chart');

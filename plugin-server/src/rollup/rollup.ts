@@ -22,11 +22,14 @@ export function toChartPoint(sample: Sample, startedAtMs: number): ChartPoint {
 }
 
 /**
- * Chart points kept by min/max buckets: the first and last sample, and each bucket's slowest and
- * fastest (so at most `maxPoints`, true peak included); phase only where it changes.
+ * Chart points: every sample while they fit in `maxPoints`; past that, min/max buckets (the first
+ * and last sample, and each bucket's slowest and fastest, true peak included). Phase only where it
+ * changes.
  */
 class Chart {
   private readonly buckets: MinMaxBuckets;
+  /** Every sample so far, until there are more than fit on the chart. */
+  private all: BucketSample[] | null = [];
   private first: BucketSample | null = null;
   private last: BucketSample | null = null;
 
@@ -41,11 +44,15 @@ class Chart {
     this.first ??= point;
     this.last = point;
     this.buckets.add(point);
+    if (this.all) {
+      this.all.push(point);
+      if (this.all.length > this.maxPoints) this.all = null;
+    }
   }
 
   points(): ChartPoint[] {
     if (!this.first || !this.last) return [];
-    let kept = this.buckets.samples();
+    let kept = this.all ? [...this.all] : this.buckets.samples();
     if (kept[0] !== this.first) kept.unshift(this.first);
     if (kept[kept.length - 1] !== this.last) kept.push(this.last);
     if (kept.length > this.maxPoints) {
