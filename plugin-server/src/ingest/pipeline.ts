@@ -59,7 +59,8 @@ export function laneOf(jobId: string, lanes: number): number {
 interface BatchEffects {
   results: (IngestResult | TelemetryError)[];
   states: Map<string, JobState>;
-  snapshots: SnapshotRow[];
+  /** The batch's new snapshots by job, each list in time order. */
+  snapshots: Map<string, SnapshotRow[]>;
   ended: Set<string>;
 }
 
@@ -212,7 +213,7 @@ export class IngestPipeline {
     const states = new Map<string, JobState>();
     for (const [id, job] of jobs) states.set(id, { job, disks: new Map((disks.get(id) ?? []).map((d) => [d.disk_index, d])) });
 
-    const effects: BatchEffects = { results: [], states: new Map(), snapshots: [], ended: new Set() };
+    const effects: BatchEffects = { results: [], states: new Map(), snapshots: new Map(), ended: new Set() };
     for (const { update } of batch) {
       const state = states.get(update.job_id);
       if (!state || state.job.job_type !== update.job_type) {
@@ -222,7 +223,11 @@ export class IngestPipeline {
       try {
         const outcome = applyUpdate(state, update, nowMs, this.options.snapshotIntervalMs);
         effects.states.set(update.job_id, state);
-        if (outcome.applied && outcome.snapshot) effects.snapshots.push(outcome.snapshot);
+        if (outcome.applied && outcome.snapshot) {
+          const list = effects.snapshots.get(update.job_id);
+          if (list) list.push(outcome.snapshot);
+          else effects.snapshots.set(update.job_id, [outcome.snapshot]);
+        }
         if (outcome.applied && outcome.ended) effects.ended.add(update.job_id);
         effects.results.push({ applied: outcome.applied, job_id: update.job_id });
       } catch (error) {
@@ -243,7 +248,7 @@ export class IngestPipeline {
     const toRead: string[] = [];
     for (const id of ended) {
       const { job } = effects.states.get(id)!;
-      const own = effects.snapshots.reduce((n, s) => (s.job_id === id ? n + 1 : n), 0);
+      const own = effects.snapshots.get(id)?.length ?? 0;
       const count = job.snapshot_count === null ? null : job.snapshot_count - own;
       storedCount.set(id, count);
       const kept = this.rollups.take(job, count);
@@ -262,13 +267,13 @@ export class IngestPipeline {
         rollup = new RollupState(startOf(state.job), this.options.maxChartPoints);
         for (const s of read) rollup.add(s);
       }
-      for (const s of effects.snapshots) if (s.job_id === id) rollup.add(s);
+      for (const s of effects.snapshots.get(id) ?? []) rollup.add(s);
       endJob(state.job, [...state.disks.values()], rollup, nowMs);
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
     const touched = [...effects.states.values()];
     await tx.commit({
-      snapshots: ended.length ? effects.snapshots.filter((s) => !effects.ended.has(s.job_id)) : effects.snapshots,
+      snapshots: [...effects.snapshots].flatMap(([id, list]) => (effects.ended.has(id) ? [] : list)),
       deleteSnapshotsOf: ended.filter((id) => storedCount.get(id) !== 0),
       disks: touched.flatMap((s) => [...s.disks.values()]),
       jobs: touched.map((s) => s.job),
@@ -278,8 +283,7 @@ export class IngestPipeline {
 
   /** After a commit: the stored snapshots of running jobs feed their rollups. */
   private keepRollups(effects: BatchEffects): void {
-    if (effects.snapshots.length === 0) return;
-    for (const [id, points] of snapshotsByJob(effects.snapshots)) {
+    for (const [id, points] of effects.snapshots) {
       if (!effects.ended.has(id)) this.rollups.recordStored(effects.states.get(id)!.job, points);
     }
   }
@@ -292,28 +296,17 @@ export class IngestPipeline {
     });
     if (this.events.listenerCount('job:update') + this.events.listenerCount('job:ended') === 0) return;
     const nowMs = this.options.now();
-    const pointsByJob = snapshotsByJob(effects.snapshots);
     for (const [id, state] of effects.states) {
       const job = toBackupJob(state.job, [...state.disks.values()], nowMs);
       if (effects.ended.has(id)) {
         this.events.emit('job:ended', { job, performance_metrics: state.job.performance_metrics });
         continue;
       }
-      const points = pointsByJob.get(id);
+      const points = effects.snapshots.get(id);
       if (!points) this.events.emit('job:update', { job });
       else for (const s of points) this.events.emit('job:update', { job, point: toChartPoint(s, startOf(state.job)) });
     }
   }
-}
-
-function snapshotsByJob(snapshots: SnapshotRow[]): Map<string, SnapshotRow[]> {
-  const byJob = new Map<string, SnapshotRow[]>();
-  for (const s of snapshots) {
-    const list = byJob.get(s.job_id);
-    if (list) list.push(s);
-    else byJob.set(s.job_id, [s]);
-  }
-  return byJob;
 }
 
 /** The database did not finish a transaction in time: treated like an unreachable database. */

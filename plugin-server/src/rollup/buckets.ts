@@ -19,9 +19,10 @@ interface Bucket {
 /**
  * Min/max bucket downsampling that works as the samples arrive, so a running job's chart can be
  * kept up to date and needs no second look at its snapshots when it ends. The time axis is cut
- * into buckets of `width` seconds (about 1 ms at first, so a short job keeps its detail); each bucket keeps its slowest and its fastest
- * sample. When a sample lands past the last allowed bucket the width doubles and neighbouring
- * buckets merge, so at most `maxBuckets` buckets are ever held, whatever the job's length.
+ * into buckets of `width` seconds (about 1 ms at first, so a short job keeps its detail); each
+ * bucket keeps its slowest and its fastest sample. When a sample lands past the last allowed bucket
+ * the width doubles and neighbouring buckets merge, so at most `maxBuckets` buckets are ever held,
+ * whatever the job's length.
  *
  * The result depends only on the samples and their order, not on how they were fed: feeding a
  * series one sample at a time or all at once gives the same chart. Ties keep the earlier sample.
