@@ -78,8 +78,7 @@ export async function run({ log }) {
     const parts = [];
     const breakdown = async () => {
       const t0 = performance.now();
-      const state = new RollupState(startMs, 200);
-      for (const s of rows) state.add(s);
+      new RollupState(startMs, 200).addAll(rows);
       const keepMs = performance.now() - t0;
       await reseed({ kept: false });
       const deleteMs = await time(() => store.knex.transaction((trx) => store.snapshots.deleteOfJob(trx, job.id)));

@@ -51,8 +51,7 @@ export async function finishJob(
 ): Promise<PerformanceMetrics> {
   const started = performance.now();
   const stored = await store.snapshots.ofJob(trx, job.id);
-  const rolling = new RollupState(startOf(job), maxChartPoints);
-  for (const s of stored) rolling.add(s);
+  const rolling = new RollupState(startOf(job), maxChartPoints).addAll(stored);
   const rolled = endJob(job, disks, rolling, nowMs);
   if (stored.length) await store.snapshots.deleteOfJob(trx, job.id);
   metrics?.rolledUp((performance.now() - started) / 1000);

@@ -264,10 +264,9 @@ export class IngestPipeline {
       if (!rollup) {
         const read = stored.get(id) ?? [];
         storedCount.set(id, read.length);
-        rollup = new RollupState(startOf(state.job), this.options.maxChartPoints);
-        for (const s of read) rollup.add(s);
+        rollup = new RollupState(startOf(state.job), this.options.maxChartPoints).addAll(read);
       }
-      for (const s of effects.snapshots.get(id) ?? []) rollup.add(s);
+      rollup.addAll(effects.snapshots.get(id) ?? []);
       endJob(state.job, [...state.disks.values()], rollup, nowMs);
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }

@@ -125,6 +125,12 @@ export class RollupState {
     this.count++;
   }
 
+  /** Feeds samples in time order; returns the state. */
+  addAll(samples: readonly Sample[]): this {
+    for (const s of samples) this.add(s);
+    return this;
+  }
+
   /** The metrics of the job as ended; the state is not changed. */
   metrics(end: RollupEnd): PerformanceMetrics {
     const duration = Math.max(0, (end.completedAtMs - this.startedAtMs) / 1000);
@@ -175,7 +181,5 @@ export interface RollupInput extends RollupEnd {
  * moved over the time spent moving them, not the mean of samples; the chart keeps the true peak.
  */
 export function rollup(input: RollupInput): PerformanceMetrics {
-  const state = new RollupState(input.startedAtMs, input.maxChartPoints);
-  for (const s of input.samples) state.add(s);
-  return state.metrics(input);
+  return new RollupState(input.startedAtMs, input.maxChartPoints).addAll(input.samples).metrics(input);
 }

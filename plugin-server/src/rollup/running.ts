@@ -40,7 +40,7 @@ export class RunningRollups {
       if (stored !== added.length) return;
       state = new RollupState(startedAtMs, this.maxChartPoints);
     }
-    for (const s of added) state.add(s);
+    state.addAll(added);
     this.byJob.set(job.id, state);
     if (this.byJob.size > this.capacity) this.byJob.delete(this.byJob.keys().next().value!);
   }
