@@ -12,7 +12,7 @@ export function runningJob(id, startMs, nowMs) {
     backup_type: 'incremental', status: 'running', repository_path: `/srv/backup/repo-3/bench-vm-${id}`,
     bytes_transferred: Math.floor(totals.reduce((a, b) => a + b) * 0.999), total_bytes: totals.reduce((a, b) => a + b),
     current_phase: 'finalizing', transfer_speed_bps: 150_000_000, eta_seconds: 2, progress_percent: 99.9,
-    last_telemetry_at: nowMs, last_update_at: nowMs, last_snapshot_at: nowMs - 5000, snapshot_count: null, clock_offset_ms: null, stale_warned_at: null,
+    last_telemetry_at: nowMs, last_update_at: nowMs, last_snapshot_at: nowMs - 5000, snapshot_count: null, row_version: 0, clock_offset_ms: null, stale_warned_at: null,
     error_message: null, details: { files_new: 1234, files_changed: 567, data_added_bytes: 987654321, snapshot_id: 'a1b2c3d4e5f6' },
     performance_metrics: null, created_at: startMs - 1000, started_at: startMs, completed_at: null,
   };

@@ -11,6 +11,7 @@ import type { Store } from '../store/index.js';
 import type { IngestTransaction } from '../store/ingest-tx.js';
 import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
 import { applyUpdate, type JobState } from './apply.js';
+import { CommittedStates } from './committed-states.js';
 import { endJob } from './end-job.js';
 
 export interface IngestResult {
@@ -76,6 +77,8 @@ const MAX_DEADLOCK_RETRIES = 3;
 export class IngestPipeline {
   /** The rollups of the running jobs this instance ingests, so that a job's end need not read its snapshots. */
   readonly rollups: RunningRollups;
+  /** The states this instance committed, so that a batch need not read its jobs back. */
+  readonly committed = new CommittedStates();
   private readonly lanes: Lane[];
   private closed = false;
 
@@ -152,6 +155,7 @@ export class IngestPipeline {
       try {
         const effects = await this.withinDeadline(this.runBatch(batch), batch.length);
         this.options.metrics.committed(batch.length);
+        this.committed.remember(effects.states.values());
         this.keepRollups(effects);
         this.settle(batch, effects);
         return;
@@ -209,9 +213,13 @@ export class IngestPipeline {
   private async applyBatch(tx: IngestTransaction, batch: Pending[]): Promise<BatchEffects> {
     const nowMs = this.options.now();
     const ids = [...new Set(batch.map((p) => p.update.job_id))];
-    const { jobs, disks } = await tx.lockJobs(ids);
+    const kept = this.committed.checkout(ids);
+    const locked = await tx.lockJobs(ids, new Map([...kept].map(([id, s]) => [id, s.job.row_version])));
     const states = new Map<string, JobState>();
-    for (const [id, job] of jobs) states.set(id, { job, disks: new Map((disks.get(id) ?? []).map((d) => [d.disk_index, d])) });
+    for (const id of locked.versions.keys()) {
+      const read = locked.jobs.get(id);
+      states.set(id, read ? { job: read, disks: new Map((locked.disks.get(id) ?? []).map((d) => [d.disk_index, d])) } : kept.get(id)!);
+    }
 
     const effects: BatchEffects = { results: [], states: new Map(), snapshots: new Map(), ended: new Set() };
     for (const { update } of batch) {
@@ -271,6 +279,7 @@ export class IngestPipeline {
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
     const touched = [...effects.states.values()];
+    for (const { job } of touched) job.row_version += 1;
     await tx.commit({
       snapshots: [...effects.snapshots].flatMap(([id, list]) => (effects.ended.has(id) ? [] : list)),
       deleteSnapshotsOf: ended.filter((id) => storedCount.get(id) !== 0),

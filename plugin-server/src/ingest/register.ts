@@ -55,6 +55,7 @@ export async function registerJob(
     last_update_at: null,
     last_snapshot_at: null,
     snapshot_count: 0,
+    row_version: 0,
     // A backdated job lives on its client's clock: its start came from there.
     clock_offset_ms: request.started_at_ms === undefined ? null : 0,
     stale_warned_at: null,

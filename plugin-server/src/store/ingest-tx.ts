@@ -12,14 +12,27 @@ export interface IngestWrites {
   jobs: JobRow[];
 }
 
+/** The jobs of a batch once locked. */
+export interface LockedJobs {
+  /** Every existing job of the batch with its row version (absent: no such job). */
+  versions: Map<string, number>;
+  /** Full rows, and disks, of the jobs the caller did not know at their current version. */
+  jobs: Map<string, JobRow>;
+  disks: Map<string, DiskRow[]>;
+}
+
 /**
  * One ingest batch's transaction, in the fewest round trips the database allows: open and lock the
  * batch's jobs (with their disks), read the snapshots of jobs that end, then write everything and
  * commit. Either `commit` succeeds or nothing of the batch is stored.
  */
 export interface IngestTransaction {
-  /** Opens the transaction; reads and locks the jobs (in id order) and reads their disks. */
-  lockJobs(ids: string[]): Promise<{ jobs: Map<string, JobRow>; disks: Map<string, DiskRow[]> }>;
+  /**
+   * Opens the transaction and locks the jobs (in id order). `known` holds the row version at which
+   * the caller already has a job's state: only the jobs whose version differs (or that it does not
+   * know) are read in full, with their disks.
+   */
+  lockJobs(ids: string[], known: ReadonlyMap<string, number>): Promise<LockedJobs>;
   /** The stored snapshots of these jobs, each list in time order. */
   snapshotsOf(ids: string[]): Promise<Map<string, SnapshotRow[]>>;
   commit(writes: IngestWrites): Promise<void>;
@@ -40,10 +53,12 @@ export function knexIngestTransaction(
     return trx;
   };
   return {
-    async lockJobs(ids) {
+    async lockJobs(ids, known) {
       trx = await begin();
-      const locked = await jobs.lockJobs(trx, ids);
-      return { jobs: locked, disks: await jobs.disksOf(trx, [...locked.keys()]) };
+      const versions = await jobs.lockVersions(trx, ids);
+      const stale = [...versions].filter(([id, version]) => known.get(id) !== version).map(([id]) => id);
+      if (stale.length === 0) return { versions, jobs: new Map(), disks: new Map() };
+      return { versions, jobs: await jobs.lockJobs(trx, stale), disks: await jobs.disksOf(trx, stale) };
     },
     async snapshotsOf(ids) {
       const out = new Map<string, SnapshotRow[]>();

@@ -9,7 +9,7 @@ type Db = Knex | Knex.Transaction;
 export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
   'id', 'job_type', 'vm_name', 'vm_context_id', 'repository_id', 'backup_type', 'status', 'repository_path',
   'bytes_transferred', 'total_bytes', 'current_phase', 'transfer_speed_bps', 'eta_seconds', 'progress_percent',
-  'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'snapshot_count', 'clock_offset_ms', 'stale_warned_at', 'error_message', 'details',
+  'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'snapshot_count', 'row_version', 'clock_offset_ms', 'stale_warned_at', 'error_message', 'details',
   'performance_metrics', 'created_at', 'started_at', 'completed_at',
 ];
 /** Columns an ingest may change; identity columns never move. */
@@ -22,6 +22,9 @@ export const MUTABLE_DISK_COLUMNS: readonly (keyof DiskRow)[] = ['bytes_transfer
 export function jobToDb(job: JobRow): Record<string, unknown> {
   return { ...job, details: writeJson(job.details), performance_metrics: writeJson(job.performance_metrics) };
 }
+
+/** `row_version + 1`: every write of a job row outside the ingest's own upsert bumps its version. */
+const bumped = (db: Db) => db.raw('?? + 1', ['row_version']);
 
 export interface ListFilter {
   vm_name?: string;
@@ -43,6 +46,13 @@ export function jobQueries(tables: Tables) {
     async findJob(db: Db, id: string): Promise<JobRow | null> {
       const raw = await db(jobs).where({ id }).first();
       return raw ? jobFromDb(raw) : null;
+    },
+
+    /** Locks jobs in id order (on MySQL; a SQLite write transaction holds them all) and returns their row versions. */
+    async lockVersions(trx: Knex.Transaction, ids: string[]): Promise<Map<string, number>> {
+      const sorted = [...ids].sort();
+      const rows = await forUpdate(trx, trx(jobs).select('id', 'row_version').whereIn('id', sorted).orderBy('id'));
+      return new Map(rows.map((r: { id: unknown; row_version: unknown }) => [String(r.id), Number(r.row_version)]));
     },
 
     /** Reads and (on MySQL) locks jobs in id order, so concurrent batches cannot deadlock on them. */
@@ -95,7 +105,7 @@ export function jobQueries(tables: Tables) {
         .whereIn('status', ['running', 'pending'])
         .whereNull('stale_warned_at')
         .andWhereRaw('COALESCE(last_telemetry_at, created_at) < ?', [silentBefore])
-        .update({ stale_warned_at: nowMs });
+        .update({ stale_warned_at: nowMs, row_version: bumped(db) });
       return changed === 1;
     },
 
@@ -108,7 +118,7 @@ export function jobQueries(tables: Tables) {
         .where({ id })
         .whereIn('status', ['running', 'pending'])
         .andWhereRaw('COALESCE(last_telemetry_at, created_at) < ?', [silentBefore])
-        .update({ status: 'failed', error_message: message, completed_at: nowMs });
+        .update({ status: 'failed', error_message: message, completed_at: nowMs, row_version: bumped(trx) });
       return changed === 1;
     },
 

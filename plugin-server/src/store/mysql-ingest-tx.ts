@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { IngestTransaction } from './ingest-tx.js';
 import { DISK_COLUMNS, JOB_COLUMNS, MUTABLE_DISK_COLUMNS, MUTABLE_JOB_COLUMNS, jobToDb } from './jobs.js';
-import { diskFromDb, jobFromDb, snapshotFromDb, type DiskRow, type SnapshotRow } from './rows.js';
+import { diskFromDb, jobFromDb, snapshotFromDb, type DiskRow, type JobRow, type SnapshotRow } from './rows.js';
 import { INSERT_CHUNK, SNAPSHOT_COLUMNS } from './snapshots.js';
 import type { Tables } from './tables.js';
 
@@ -21,14 +21,19 @@ const SNAPSHOT_INSERT = `INSERT INTO ?? (${quoted(SNAPSHOT_COLUMNS)}) VALUES ?`;
 const SNAPSHOT_SELECT = `SELECT ${quoted(SNAPSHOT_COLUMNS)} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``;
 const DISK_UPSERT = upsert(DISK_COLUMNS, MUTABLE_DISK_COLUMNS);
 const JOB_UPSERT = upsert(JOB_COLUMNS, MUTABLE_JOB_COLUMNS);
+const VERSION_LOCK = 'SELECT `id`, `row_version` FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
+const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
+const DISK_SELECT = 'SELECT * FROM ?? WHERE `backup_job_id` IN (?) ORDER BY `backup_job_id`, `disk_index`';
 
 /**
  * The MySQL/MariaDB ingest transaction without knex's query builder, on a connection from knex's
  * own pool (same limits, same acquire timeout): two round trips per batch when the connection
  * allows several statements per query (`knexFromUrl` connections do), one per statement otherwise.
- *   1. START TRANSACTION; SELECT the jobs FOR UPDATE (id order); SELECT their disks
+ *   1. START TRANSACTION; lock the jobs (id order) reading their row versions; read the jobs the
+ *      caller does not know, and their disks, in full
  *   2. INSERT snapshots; DELETE ended jobs' snapshots; upsert disks; upsert jobs; COMMIT
- * A job that ends adds one round trip in between, reading its snapshots for the rollup.
+ * A job another writer changed since the caller knew it adds one round trip in between (reading
+ * it), and so does a job that ends without its rollup in memory (reading its snapshots).
  */
 export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransaction {
   const client = knex.client as unknown as { acquireConnection(): Promise<Mysql2Connection>; releaseConnection(c: Mysql2Connection): Promise<void> };
@@ -44,6 +49,8 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
     for (const sql of statements) results.push(await run(c, sql));
     return results;
   };
+  /** Reads jobs in full (already locked) and their disks: two statements, two results. */
+  const readStatements = (c: Mysql2Connection, ids: string[]) => [c.format(JOB_SELECT, [tables.jobs, ids]), c.format(DISK_SELECT, [tables.disks, ids])];
   const release = async () => {
     const c = conn;
     conn = null;
@@ -55,18 +62,29 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
   };
 
   return {
-    async lockJobs(ids) {
-      conn = await client.acquireConnection();
+    async lockJobs(ids, known) {
+      const c = (conn = await client.acquireConnection());
       const sorted = [...ids].sort();
-      const [, jobRows, diskRows] = (await runAll(conn, [
+      const unknown = sorted.filter((id) => !known.has(id));
+      const [, versionRows, ...read] = (await runAll(c, [
         'START TRANSACTION',
-        conn.format('SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE', [tables.jobs, sorted]),
-        conn.format('SELECT * FROM ?? WHERE `backup_job_id` IN (?) ORDER BY `backup_job_id`, `disk_index`', [tables.disks, sorted]),
-      ])) as [unknown, Record<string, unknown>[], Record<string, unknown>[]];
-      const jobs = new Map(jobRows.map((r) => [String(r.id), jobFromDb(r)]));
-      const disks = new Map<string, DiskRow[]>([...jobs.keys()].map((id) => [id, []]));
-      for (const raw of diskRows) disks.get(String(raw.backup_job_id))?.push(diskFromDb(raw));
-      return { jobs, disks };
+        c.format(VERSION_LOCK, [tables.jobs, sorted]),
+        ...(unknown.length ? readStatements(c, unknown) : []),
+      ])) as [unknown, { id: unknown; row_version: unknown }[], ...Record<string, unknown>[][]];
+      const versions = new Map(versionRows.map((r) => [String(r.id), Number(r.row_version)]));
+      // Another writer (instance, stale detector) changed these since this instance committed them.
+      const changed = sorted.filter((id) => known.has(id) && versions.has(id) && known.get(id) !== versions.get(id));
+      if (changed.length) read.push(...((await runAll(c, readStatements(c, changed))) as Record<string, unknown>[][]));
+      const jobs = new Map<string, JobRow>();
+      const disks = new Map<string, DiskRow[]>();
+      for (let i = 0; i < read.length; i += 2) {
+        for (const raw of read[i]!) {
+          jobs.set(String(raw.id), jobFromDb(raw));
+          disks.set(String(raw.id), []);
+        }
+        for (const raw of read[i + 1]!) disks.get(String(raw.backup_job_id))?.push(diskFromDb(raw));
+      }
+      return { versions, jobs, disks };
     },
 
     async snapshotsOf(ids) {

@@ -24,6 +24,8 @@ export interface JobRow {
   last_snapshot_at: number | null;
   /** Snapshot rows stored for the job; null for a job registered before the plugin counted them. */
   snapshot_count: number | null;
+  /** Bumped by every write of the row (migration 003): an ingest reuses the state it committed while this is unchanged. */
+  row_version: number;
   clock_offset_ms: number | null;
   stale_warned_at: number | null;
   error_message: string | null;
@@ -79,6 +81,7 @@ export function jobFromDb(raw: Record<string, unknown>): JobRow {
     last_update_at: numOrNull(raw.last_update_at),
     last_snapshot_at: numOrNull(raw.last_snapshot_at),
     snapshot_count: numOrNull(raw.snapshot_count),
+    row_version: num(raw.row_version),
     clock_offset_ms: numOrNull(raw.clock_offset_ms),
     stale_warned_at: numOrNull(raw.stale_warned_at),
     created_at: num(raw.created_at),

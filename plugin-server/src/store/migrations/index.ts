@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Tables } from '../tables.js';
 import { initialSchema } from './001_initial.js';
 import { snapshotCount } from './002_snapshot_count.js';
+import { rowVersion } from './003_row_version.js';
 
 export interface Migration {
   name: string;
@@ -9,7 +10,7 @@ export interface Migration {
   down(knex: Knex, tables: Tables): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [initialSchema, snapshotCount];
+const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion];
 
 /** A knex migration source serving the plugin's own migrations for one table prefix. */
 export function migrationSource(tables: Tables): Knex.MigrationSource<Migration> {

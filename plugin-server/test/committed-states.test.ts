@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import express from 'express';
+import supertest from 'supertest';
+import type { TelemetryUpdate } from '@backup-telemetry/contract';
+import { backends, migratedPlugin, uniquePrefix, type Backend } from './support/backends.js';
+import { registerJob } from './support/factories.js';
+
+/**
+ * An ingest batch reuses the job state its instance committed (locking the row and reading only its
+ * version) instead of reading the job back. That shortcut must never lose a write made elsewhere:
+ * another instance's updates and the stale detector's verdict bump the row version, and the next
+ * batch then reads the job in full.
+ */
+
+const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
+
+async function twoInstances(backend: Backend) {
+  let clock = T0;
+  const shared = { databaseUrl: backend.url(), tablePrefix: uniquePrefix(), now: () => clock, ingestLanes: 1 };
+  const a = await migratedPlugin(backend, shared);
+  const b = await migratedPlugin(backend, shared);
+  const app = express();
+  app.use('/api/v1', a.plugin.router);
+  const http = supertest(app);
+  const id = await registerJob(http, { disks: [{ disk_index: 0, total_bytes: 1000 }, { disk_index: 1, total_bytes: 1000 }] });
+  let stamp = T0;
+  const send = (hub: typeof a, body: Partial<TelemetryUpdate>) => {
+    clock += 1000;
+    stamp += 1000;
+    return hub.plugin.ingest.submit('backup', id, { status: 'running', timestamp: stamp, ...body });
+  };
+  const stored = async () => (await http.get(`/api/v1/backups/${id}`).expect(200)).body;
+  return {
+    a, b, id, send, stored,
+    advance: (ms: number) => { clock += ms; },
+    async close() {
+      await b.dispose({ keepTables: true });
+      await a.dispose();
+    },
+  };
+}
+
+for (const backend of backends()) {
+  describe(`ingest reusing the state it committed (${backend.name})`, { skip: backend.skip }, () => {
+    it("keeps another instance's disk progress and details when it updates the job again", async () => {
+      const t = await twoInstances(backend);
+      try {
+        await t.send(t.a, { disks: [{ disk_index: 0, bytes_transferred: 100 }], details: { files_a: 1 } });
+        await t.send(t.b, { disks: [{ disk_index: 1, bytes_transferred: 200 }], details: { files_b: 2 } });
+        await t.send(t.a, { current_phase: 'verifying', details: { files_c: 3 } });
+        const job = await t.stored();
+        assert.deepEqual(job.details, { files_a: 1, files_b: 2, files_c: 3 });
+        assert.deepEqual(job.disks.map((d: { bytes_transferred: number }) => d.bytes_transferred), [100, 200]);
+        assert.equal(job.bytes_transferred, 300);
+        assert.equal(job.current_phase, 'verifying');
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('refuses telemetry for a job the stale detector of another instance failed meanwhile', async () => {
+      const t = await twoInstances(backend);
+      try {
+        await t.send(t.a, { bytes_transferred: 100 });
+        t.advance(10 * 60_000);
+        assert.deepEqual((await t.b.plugin.stale.checkOnce()).failed, [t.id]);
+        await assert.rejects(t.send(t.a, { bytes_transferred: 200 }), { status: 409, code: 'job_ended' });
+        const job = await t.stored();
+        assert.equal(job.status, 'failed');
+        assert.match(job.error_message, /^Job stalled - no telemetry for 10m/);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('does not read the job back while its row version is the one it wrote', async () => {
+      const t = await twoInstances(backend);
+      const { knex, tables } = t.a.plugin.store;
+      try {
+        await t.send(t.a, { details: { run: 'first' } });
+        // A write that leaves row_version alone goes unseen: proof that the kept state was used...
+        await knex(tables.jobs).where({ id: t.id }).update({ vm_context_id: 'changed behind the hub' });
+        await knex(tables.jobs).where({ id: t.id }).update({ details: JSON.stringify({ run: 'overwritten' }) });
+        await t.send(t.a, { current_phase: 'copy' });
+        assert.deepEqual((await t.stored()).details, { run: 'first' });
+        // ...and one that bumps it is read.
+        await knex(tables.jobs).where({ id: t.id }).update({ details: JSON.stringify({ run: 'overwritten' }), row_version: knex.raw('row_version + 1') });
+        await t.send(t.a, { current_phase: 'verify' });
+        assert.deepEqual((await t.stored()).details, { run: 'overwritten' });
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}
