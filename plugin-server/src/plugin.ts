@@ -57,7 +57,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     maxChartPoints,
     maxBatchSize: resolved.maxBatchSize,
     transactionTimeoutMs: resolved.transactionTimeoutMs,
-    lanes: resolved.ingestLanes ?? (isMysql(knex) ? 4 : 1),
+    lanes: resolved.ingestLanes ?? (isMysql(knex) ? 2 : 1),
     now,
     access,
     metrics,
