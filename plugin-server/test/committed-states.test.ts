@@ -43,6 +43,18 @@ async function twoInstances(backend: Backend) {
 
 for (const backend of backends()) {
   describe(`ingest reusing the state it committed (${backend.name})`, { skip: backend.skip }, () => {
+    it(backend.name === 'mariadb'
+      ? 'writes a batch of jobs it knows in one round trip, guarded by a CHECK the database enforces'
+      : 'locks every batch first (a SQLite write transaction holds the whole database)', async () => {
+      const t = await twoInstances(backend);
+      try {
+        const oneRoundTrip = t.a.plugin.store.ingestTransaction().commitIfUnchanged;
+        assert.equal(typeof oneRoundTrip, backend.name === 'mariadb' ? 'function' : 'undefined');
+      } finally {
+        await t.close();
+      }
+    });
+
     it("keeps another instance's disk progress and details when it updates the job again", async () => {
       const t = await twoInstances(backend);
       try {

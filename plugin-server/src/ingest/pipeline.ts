@@ -201,6 +201,8 @@ export class IngestPipeline {
 
   /** Runs one batch in one ingest transaction; rolls it back on any failure. */
   private async runBatch(batch: Pending[]): Promise<BatchEffects> {
+    const known = await this.commitKnown(batch);
+    if (known) return known;
     const tx = this.store.ingestTransaction();
     try {
       return await this.applyBatch(tx, batch);
@@ -210,17 +212,33 @@ export class IngestPipeline {
     }
   }
 
-  private async applyBatch(tx: IngestTransaction, batch: Pending[]): Promise<BatchEffects> {
-    const nowMs = this.options.now();
-    const ids = [...new Set(batch.map((p) => p.update.job_id))];
-    const kept = this.committed.checkout(ids);
-    const locked = await tx.lockJobs(ids, new Map([...kept].map(([id, s]) => [id, s.job.row_version])));
-    const states = new Map<string, JobState>();
-    for (const id of locked.versions.keys()) {
-      const read = locked.jobs.get(id);
-      states.set(id, read ? { job: read, disks: new Map((locked.disks.get(id) ?? []).map((d) => [d.disk_index, d])) } : kept.get(id)!);
-    }
+  /**
+   * The steady state on MySQL: every job of the batch is running and this instance committed its
+   * state, so the batch is applied to those states and written in one round trip, guarded by their
+   * row versions. Null (nothing written) when a job is new to this instance, ends, or was changed by
+   * another writer meanwhile: the batch then takes the locking path.
+   */
+  private async commitKnown(batch: Pending[]): Promise<BatchEffects | null> {
+    const tx = this.store.ingestTransaction();
+    if (!tx.commitIfUnchanged) return null;
+    const ids = new Set(batch.map((p) => p.update.job_id));
+    const states = this.committed.checkout(ids);
+    if (states.size !== ids.size) return null;
+    const effects = this.applyUpdates(batch, states, this.options.now());
+    if (effects.ended.size > 0) return null;
+    const touched = [...effects.states.values()];
+    for (const { job } of touched) job.row_version += 1;
+    const written = await tx.commitIfUnchanged({
+      snapshots: [...effects.snapshots.values()].flat(),
+      deleteSnapshotsOf: [],
+      disks: touched.flatMap((s) => [...s.disks.values()]),
+      jobs: touched.map((s) => s.job),
+    });
+    return written ? effects : null;
+  }
 
+  /** Applies each update of the batch to its job's state (in memory), recording what the batch changes. */
+  private applyUpdates(batch: Pending[], states: Map<string, JobState>, nowMs: number): BatchEffects {
     const effects: BatchEffects = { results: [], states: new Map(), snapshots: new Map(), ended: new Set() };
     for (const { update } of batch) {
       const state = states.get(update.job_id);
@@ -244,6 +262,20 @@ export class IngestPipeline {
         effects.results.push(error);
       }
     }
+    return effects;
+  }
+
+  private async applyBatch(tx: IngestTransaction, batch: Pending[]): Promise<BatchEffects> {
+    const nowMs = this.options.now();
+    const ids = [...new Set(batch.map((p) => p.update.job_id))];
+    const kept = this.committed.checkout(ids);
+    const locked = await tx.lockJobs(ids, new Map([...kept].map(([id, s]) => [id, s.job.row_version])));
+    const states = new Map<string, JobState>();
+    for (const id of locked.versions.keys()) {
+      const read = locked.jobs.get(id);
+      states.set(id, read ? { job: read, disks: new Map((locked.disks.get(id) ?? []).map((d) => [d.disk_index, d])) } : kept.get(id)!);
+    }
+    const effects = this.applyUpdates(batch, states, nowMs);
 
     for (const [id, state] of states) if (isTerminalStatus(state.job.status) && !effects.ended.has(id)) this.rollups.forget(id);
 

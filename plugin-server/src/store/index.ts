@@ -3,7 +3,7 @@ import { isMysql } from './dialect.js';
 import { knexIngestTransaction, type IngestTransaction } from './ingest-tx.js';
 import { jobQueries } from './jobs.js';
 import { machineQueries } from './machines.js';
-import { mysqlIngestTransaction } from './mysql-ingest-tx.js';
+import { enforcesRowVersionCheck, mysqlIngestTransaction } from './mysql-ingest-tx.js';
 import { migrateLatest, migrateRollbackAll } from './migrations/index.js';
 import { snapshotQueries } from './snapshots.js';
 import { tableNames, type Tables } from './tables.js';
@@ -20,6 +20,8 @@ export function createStore(knex: Knex, prefix = '') {
   const lockForWrite = (trx: Knex.Transaction) => (sqlite ? trx.raw('DELETE FROM ?? WHERE 0', [tables.jobs]) : undefined);
   const jobs = jobQueries(tables);
   const snapshots = snapshotQueries(tables);
+  /** Whether MySQL batches of known jobs may skip locking them first (known after `migrate()`). */
+  let guarded = false;
   return {
     knex,
     tables,
@@ -30,9 +32,9 @@ export function createStore(knex: Knex, prefix = '') {
         return work(trx);
       });
     },
-    /** One ingest batch's transaction: raw and in two round trips on MySQL, through knex on SQLite. */
+    /** One ingest batch's transaction: raw and in one or two round trips on MySQL, through knex on SQLite. */
     ingestTransaction(): IngestTransaction {
-      if (!sqlite) return mysqlIngestTransaction(knex, tables);
+      if (!sqlite) return mysqlIngestTransaction(knex, tables, { guarded });
       return knexIngestTransaction(async () => {
         const trx = await knex.transaction();
         await lockForWrite(trx);
@@ -42,7 +44,10 @@ export function createStore(knex: Knex, prefix = '') {
     jobs,
     snapshots,
     machines: machineQueries(tables),
-    migrate: () => migrateLatest(knex, tables),
+    async migrate() {
+      await migrateLatest(knex, tables);
+      guarded = !sqlite && (await enforcesRowVersionCheck(knex, tables));
+    },
     /** Drops the plugin's tables (tests and uninstall). */
     dropAll: () => migrateRollbackAll(knex, tables),
   };

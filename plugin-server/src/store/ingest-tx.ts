@@ -36,6 +36,13 @@ export interface IngestTransaction {
   /** The stored snapshots of these jobs, each list in time order. */
   snapshotsOf(ids: string[]): Promise<Map<string, SnapshotRow[]>>;
   commit(writes: IngestWrites): Promise<void>;
+  /**
+   * Without `lockJobs`: writes and commits a batch whose jobs the caller knew at one less than the
+   * `row_version` it now writes, in one round trip, provided that each job's stored version is still
+   * that one. False, with nothing written, when another writer changed one of them meanwhile.
+   * Only where the database can refuse a write by a row's old value (MySQL/MariaDB).
+   */
+  commitIfUnchanged?(writes: IngestWrites): Promise<boolean>;
   /** Undoes everything; safe to call after a failed statement (and a no-op after commit). */
   rollback(): Promise<void>;
 }

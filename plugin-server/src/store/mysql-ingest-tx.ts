@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { IngestTransaction } from './ingest-tx.js';
+import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
 import { DISK_COLUMNS, JOB_COLUMNS, MUTABLE_DISK_COLUMNS, MUTABLE_JOB_COLUMNS, jobToDb } from './jobs.js';
 import { diskFromDb, jobFromDb, snapshotFromDb, type DiskRow, type JobRow, type SnapshotRow } from './rows.js';
 import { INSERT_CHUNK, SNAPSHOT_COLUMNS } from './snapshots.js';
@@ -21,6 +21,16 @@ const SNAPSHOT_INSERT = `INSERT INTO ?? (${quoted(SNAPSHOT_COLUMNS)}) VALUES ?`;
 const SNAPSHOT_SELECT = `SELECT ${quoted(SNAPSHOT_COLUMNS)} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``;
 const DISK_UPSERT = upsert(DISK_COLUMNS, MUTABLE_DISK_COLUMNS);
 const JOB_UPSERT = upsert(JOB_COLUMNS, MUTABLE_JOB_COLUMNS);
+/**
+ * The job upsert of `commitIfUnchanged`: a row whose stored version is not the one before the written
+ * one gets version -1, which the `row_version >= 0` CHECK (migration 003) refuses, failing the statement
+ * and so the batch (whatever the host's sql_mode). `row_version` is assigned first, from its old value.
+ */
+const GUARDED_JOB_UPSERT = `INSERT INTO ?? (${quoted(JOB_COLUMNS)}) VALUES ? ON DUPLICATE KEY UPDATE `
+  + '`row_version` = IF(`row_version` + 1 = VALUES(`row_version`), VALUES(`row_version`), -1), '
+  + MUTABLE_JOB_COLUMNS.filter((c) => c !== 'row_version').map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', ');
+/** MariaDB's and MySQL's errors for a failed CHECK constraint. */
+const CHECK_FAILED = new Set([4025, 3819]);
 const VERSION_LOCK = 'SELECT `id`, `row_version` FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
 const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
 const DISK_SELECT = 'SELECT * FROM ?? WHERE `backup_job_id` IN (?) ORDER BY `backup_job_id`, `disk_index`';
@@ -31,11 +41,12 @@ const DISK_SELECT = 'SELECT * FROM ?? WHERE `backup_job_id` IN (?) ORDER BY `bac
  * allows several statements per query (`knexFromUrl` connections do), one per statement otherwise.
  *   1. START TRANSACTION; lock the jobs (id order) reading their row versions; read the jobs the
  *      caller does not know, and their disks, in full
- *   2. INSERT snapshots; DELETE ended jobs' snapshots; upsert disks; upsert jobs; COMMIT
+ *   2. upsert jobs; upsert disks; DELETE ended jobs' snapshots; INSERT snapshots; COMMIT
  * A job another writer changed since the caller knew it adds one round trip in between (reading
  * it), and so does a job that ends without its rollup in memory (reading its snapshots).
+ * `commitIfUnchanged` is the one-round-trip form for jobs the caller knows: START TRANSACTION and 2.
  */
-export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransaction {
+export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { guarded: boolean }): IngestTransaction {
   const client = knex.client as unknown as { acquireConnection(): Promise<Mysql2Connection>; releaseConnection(c: Mysql2Connection): Promise<void> };
   let conn: Mysql2Connection | null = null;
 
@@ -51,6 +62,26 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
   };
   /** Reads jobs in full (already locked) and their disks: two statements, two results. */
   const readStatements = (c: Mysql2Connection, ids: string[]) => [c.format(JOB_SELECT, [tables.jobs, ids]), c.format(DISK_SELECT, [tables.disks, ids])];
+  /** The batch's writes, jobs first: upsert jobs, upsert disks, DELETE ended jobs' snapshots, INSERT snapshots. */
+  const writeStatements = (c: Mysql2Connection, writes: IngestWrites, jobUpsert: string): string[] => {
+    const statements: string[] = [];
+    if (writes.jobs.length) {
+      const rows = writes.jobs.map((job) => {
+        const db = jobToDb(job);
+        return JOB_COLUMNS.map((col) => db[col]);
+      });
+      statements.push(c.format(jobUpsert, [tables.jobs, rows]));
+    }
+    if (writes.disks.length) {
+      statements.push(c.format(DISK_UPSERT, [tables.disks, writes.disks.map((d) => DISK_COLUMNS.map((col) => d[col]))]));
+    }
+    if (writes.deleteSnapshotsOf.length) statements.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
+    for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
+      const rows = writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]));
+      statements.push(c.format(SNAPSHOT_INSERT, [tables.snapshots, rows]));
+    }
+    return statements;
+  };
   const release = async () => {
     const c = conn;
     conn = null;
@@ -61,7 +92,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
     return conn;
   };
 
-  return {
+  const tx: IngestTransaction = {
     async lockJobs(ids, known) {
       const c = (conn = await client.acquireConnection());
       const sorted = [...ids].sort();
@@ -97,26 +128,24 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
     },
 
     async commit(writes) {
-      const c = connection();
-      const statements: string[] = [];
-      for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
-        const rows = writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]));
-        statements.push(c.format(SNAPSHOT_INSERT, [tables.snapshots, rows]));
-      }
-      if (writes.deleteSnapshotsOf.length) statements.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
-      if (writes.disks.length) {
-        statements.push(c.format(DISK_UPSERT, [tables.disks, writes.disks.map((d) => DISK_COLUMNS.map((col) => d[col]))]));
-      }
-      if (writes.jobs.length) {
-        const rows = writes.jobs.map((job) => {
-          const db = jobToDb(job);
-          return JOB_COLUMNS.map((col) => db[col]);
-        });
-        statements.push(c.format(JOB_UPSERT, [tables.jobs, rows]));
-      }
-      statements.push('COMMIT');
-      await runAll(c, statements);
+      await runAll(connection(), [...writeStatements(connection(), writes, JOB_UPSERT), 'COMMIT']);
       await release();
+    },
+
+    async commitIfUnchanged(writes) {
+      const c = (conn = await client.acquireConnection());
+      // Jobs first and in id order: their row locks are taken in the same order as lockJobs takes them.
+      const jobs = [...writes.jobs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      try {
+        await runAll(c, ['START TRANSACTION', ...writeStatements(c, { ...writes, jobs }, GUARDED_JOB_UPSERT), 'COMMIT']);
+      } catch (error) {
+        await run(c, 'ROLLBACK').catch(() => undefined);
+        await release();
+        if (CHECK_FAILED.has((error as { errno?: number }).errno ?? 0)) return false;
+        throw error;
+      }
+      await release();
+      return true;
     },
 
     async rollback() {
@@ -127,4 +156,20 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables): IngestTransa
       await release();
     },
   };
+  if (!options.guarded) delete tx.commitIfUnchanged;
+  return tx;
+}
+
+/**
+ * Whether the database enforces the `row_version >= 0` CHECK that guards `commitIfUnchanged`
+ * (MariaDB ≥ 10.2, MySQL ≥ 8.0.16, the versions that list CHECK constraints). Older servers parse
+ * and ignore CHECKs: there every batch locks its jobs first.
+ */
+export async function enforcesRowVersionCheck(knex: Knex, tables: Tables): Promise<boolean> {
+  try {
+    const [rows] = await knex.raw('SELECT COUNT(*) AS n FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_NAME = ?', [`${tables.prefix}jobs_row_version`]);
+    return Number((rows as { n: unknown }[])[0]?.n) > 0;
+  } catch {
+    return false;
+  }
 }

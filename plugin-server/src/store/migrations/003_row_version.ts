@@ -1,3 +1,4 @@
+import { isMysql } from '../dialect.js';
 import type { Migration } from './index.js';
 
 /**
@@ -6,7 +7,9 @@ import type { Migration } from './index.js';
  * committed when the version is the one it wrote; any other writer's change shows as a newer version
  * and the row is read in full. The stale detector's index drops `last_telemetry_at`, which every
  * update rewrites: keeping it in the index cost MariaDB about an eighth of its work per update, and
- * the detector only ever scans the running jobs.
+ * the detector only ever scans the running jobs. On MySQL/MariaDB a CHECK keeps the version
+ * non-negative: an ingest that writes jobs without locking them first sets -1 on a row whose version
+ * moved, so the database refuses the whole batch (store/mysql-ingest-tx.ts).
  */
 export const rowVersion: Migration = {
   name: '003_row_version',
@@ -16,8 +19,10 @@ export const rowVersion: Migration = {
       table.dropIndex(['status', 'last_telemetry_at'], `${t.prefix}jobs_status_telemetry`);
       table.index(['status'], `${t.prefix}jobs_status`);
     });
+    if (isMysql(knex)) await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (`row_version` >= 0)', [t.jobs, `${t.prefix}jobs_row_version`]);
   },
   async down(knex, t) {
+    if (isMysql(knex)) await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [t.jobs, `${t.prefix}jobs_row_version`]);
     await knex.schema.alterTable(t.jobs, (table) => {
       table.dropIndex(['status'], `${t.prefix}jobs_status`);
       table.index(['status', 'last_telemetry_at'], `${t.prefix}jobs_status_telemetry`);
