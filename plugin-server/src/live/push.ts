@@ -1,16 +1,32 @@
 import { rooms, SERVER_EVENTS, type JobEndedEvent, type JobStaleEvent, type JobUpdateEvent } from '@backup-telemetry/contract';
 import type { Namespace } from 'socket.io';
+import { Adapter, SessionAwareAdapter } from 'socket.io-adapter';
 import type { TelemetryEvents } from '../events.js';
 
 const ENDED_EVENT = { completed: SERVER_EVENTS.completed, failed: SERVER_EVENTS.failed, cancelled: SERVER_EVENTS.cancelled } as const;
+
+/**
+ * With Socket.IO's own in-memory adapter every viewer is a socket of this server, so an event for
+ * rooms nobody joined need not be encoded at all (the case of most jobs, most of the time: Socket.IO
+ * encodes a broadcast before it looks for members). Any other adapter (Redis) may have viewers on
+ * other instances: there every event is broadcast.
+ */
+function watchedRooms(nsp: Namespace): (names: string[]) => boolean {
+  const local = nsp.adapter.constructor === Adapter || nsp.adapter.constructor === SessionAwareAdapter;
+  if (!local) return () => true;
+  return (names) => names.some((name) => (nsp.adapter.rooms.get(name)?.size ?? 0) > 0);
+}
 
 /**
  * Forwards post-commit events to the rooms of the job and of its VM. With the Redis adapter the
  * emit reaches viewers connected to every hub instance. Returns a function that stops forwarding.
  */
 export function forwardEvents(events: TelemetryEvents, nsp: Namespace): () => void {
+  const watched = watchedRooms(nsp);
   const targets = (job: { backup_id: string; vm_name: string }) => nsp.to([rooms.job(job.backup_id), rooms.vm(job.vm_name)]);
-  const onUpdate = (e: JobUpdateEvent) => targets(e.job).emit(SERVER_EVENTS.update, e);
+  const onUpdate = (e: JobUpdateEvent) => {
+    if (watched([rooms.job(e.job.backup_id), rooms.vm(e.job.vm_name)])) targets(e.job).emit(SERVER_EVENTS.update, e);
+  };
   const onEnded = (e: JobEndedEvent) => {
     const name = ENDED_EVENT[e.job.status as keyof typeof ENDED_EVENT];
     if (name) targets(e.job).emit(name, e);

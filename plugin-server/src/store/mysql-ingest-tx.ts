@@ -9,26 +9,47 @@ import type { Tables } from './tables.js';
 interface Mysql2Connection {
   query(sql: string, callback: (error: Error | null, results: unknown) => void): void;
   format(sql: string, values: unknown[]): string;
+  escape(value: unknown): string;
   config: { multipleStatements?: boolean };
 }
 
 const quoted = (columns: readonly string[]) => columns.map((c) => `\`${c}\``).join(', ');
-const upsert = (columns: readonly string[], mutable: readonly string[]) =>
-  `INSERT INTO ?? (${quoted(columns)}) VALUES ? ON DUPLICATE KEY UPDATE ${mutable.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', ')}`;
+const assignAll = (columns: readonly string[]) => columns.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', ');
+const quotedId = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
-// Statement texts, built once: every batch fills in the table and the rows.
-const SNAPSHOT_INSERT = `INSERT INTO ?? (${quoted(SNAPSHOT_COLUMNS)}) VALUES ?`;
-const SNAPSHOT_SELECT = `SELECT ${quoted(SNAPSHOT_COLUMNS)} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``;
-const DISK_UPSERT = upsert(DISK_COLUMNS, MUTABLE_DISK_COLUMNS);
-const JOB_UPSERT = upsert(JOB_COLUMNS, MUTABLE_JOB_COLUMNS);
+/** `INSERT … VALUES <rows> …`: the text around the rows is built once per table set; a batch only escapes its rows. */
+interface RowsStatement {
+  head: string;
+  tail: string;
+}
+const insertInto = (table: string, columns: readonly string[], tail = ''): RowsStatement =>
+  ({ head: `INSERT INTO ${quotedId(table)} (${quoted(columns)}) VALUES `, tail });
+
 /**
- * The job upsert of `commitIfUnchanged`: a row whose stored version is not the one before the written
- * one gets version -1, which the `row_version >= 0` CHECK (migration 003) refuses, failing the statement
- * and so the batch (whatever the host's sql_mode). `row_version` is assigned first, from its old value.
+ * The guarded job upsert of `commitIfUnchanged`: a row whose stored version is not the one before the
+ * written one gets version -1, which the `row_version >= 0` CHECK (migration 003) refuses, failing the
+ * statement and so the batch (whatever the host's sql_mode). `row_version` is assigned first, from its
+ * old value.
  */
-const GUARDED_JOB_UPSERT = `INSERT INTO ?? (${quoted(JOB_COLUMNS)}) VALUES ? ON DUPLICATE KEY UPDATE `
-  + '`row_version` = IF(`row_version` + 1 = VALUES(`row_version`), VALUES(`row_version`), -1), '
-  + MUTABLE_JOB_COLUMNS.filter((c) => c !== 'row_version').map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', ');
+const GUARD = ' ON DUPLICATE KEY UPDATE `row_version` = IF(`row_version` + 1 = VALUES(`row_version`), VALUES(`row_version`), -1), '
+  + assignAll(MUTABLE_JOB_COLUMNS.filter((c) => c !== 'row_version'));
+
+const statements = new WeakMap<Tables, ReturnType<typeof buildStatements>>();
+function buildStatements(tables: Tables) {
+  return {
+    snapshotInsert: insertInto(tables.snapshots, SNAPSHOT_COLUMNS),
+    diskUpsert: insertInto(tables.disks, DISK_COLUMNS, ` ON DUPLICATE KEY UPDATE ${assignAll(MUTABLE_DISK_COLUMNS)}`),
+    jobUpsert: insertInto(tables.jobs, JOB_COLUMNS, ` ON DUPLICATE KEY UPDATE ${assignAll(MUTABLE_JOB_COLUMNS)}`),
+    guardedJobUpsert: insertInto(tables.jobs, JOB_COLUMNS, GUARD),
+  };
+}
+const statementsOf = (tables: Tables) => {
+  let built = statements.get(tables);
+  if (!built) statements.set(tables, (built = buildStatements(tables)));
+  return built;
+};
+
+const SNAPSHOT_SELECT = `SELECT ${quoted(SNAPSHOT_COLUMNS)} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``;
 /** MariaDB's and MySQL's errors for a failed CHECK constraint. */
 const CHECK_FAILED = new Set([4025, 3819]);
 const VERSION_LOCK = 'SELECT `id`, `row_version` FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
@@ -62,25 +83,23 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
   };
   /** Reads jobs in full (already locked) and their disks: two statements, two results. */
   const readStatements = (c: Mysql2Connection, ids: string[]) => [c.format(JOB_SELECT, [tables.jobs, ids]), c.format(DISK_SELECT, [tables.disks, ids])];
+  const sql = statementsOf(tables);
+  const withRows = (c: Mysql2Connection, statement: RowsStatement, rows: unknown[][]) => statement.head + c.escape(rows) + statement.tail;
   /** The batch's writes, jobs first: upsert jobs, upsert disks, DELETE ended jobs' snapshots, INSERT snapshots. */
-  const writeStatements = (c: Mysql2Connection, writes: IngestWrites, jobUpsert: string): string[] => {
-    const statements: string[] = [];
+  const writeStatements = (c: Mysql2Connection, writes: IngestWrites, jobUpsert: RowsStatement): string[] => {
+    const out: string[] = [];
     if (writes.jobs.length) {
-      const rows = writes.jobs.map((job) => {
+      out.push(withRows(c, jobUpsert, writes.jobs.map((job) => {
         const db = jobToDb(job);
         return JOB_COLUMNS.map((col) => db[col]);
-      });
-      statements.push(c.format(jobUpsert, [tables.jobs, rows]));
+      })));
     }
-    if (writes.disks.length) {
-      statements.push(c.format(DISK_UPSERT, [tables.disks, writes.disks.map((d) => DISK_COLUMNS.map((col) => d[col]))]));
-    }
-    if (writes.deleteSnapshotsOf.length) statements.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
+    if (writes.disks.length) out.push(withRows(c, sql.diskUpsert, writes.disks.map((d) => DISK_COLUMNS.map((col) => d[col]))));
+    if (writes.deleteSnapshotsOf.length) out.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
     for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
-      const rows = writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]));
-      statements.push(c.format(SNAPSHOT_INSERT, [tables.snapshots, rows]));
+      out.push(withRows(c, sql.snapshotInsert, writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]))));
     }
-    return statements;
+    return out;
   };
   const release = async () => {
     const c = conn;
@@ -128,7 +147,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
     },
 
     async commit(writes) {
-      await runAll(connection(), [...writeStatements(connection(), writes, JOB_UPSERT), 'COMMIT']);
+      await runAll(connection(), [...writeStatements(connection(), writes, sql.jobUpsert), 'COMMIT']);
       await release();
     },
 
@@ -137,7 +156,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
       // Jobs first and in id order: their row locks are taken in the same order as lockJobs takes them.
       const jobs = [...writes.jobs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       try {
-        await runAll(c, ['START TRANSACTION', ...writeStatements(c, { ...writes, jobs }, GUARDED_JOB_UPSERT), 'COMMIT']);
+        await runAll(c, ['START TRANSACTION', ...writeStatements(c, { ...writes, jobs }, sql.guardedJobUpsert), 'COMMIT']);
       } catch (error) {
         await run(c, 'ROLLBACK').catch(() => undefined);
         await release();
