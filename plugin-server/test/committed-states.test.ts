@@ -32,7 +32,7 @@ async function twoInstances(backend: Backend) {
   };
   const stored = async () => (await http.get(`/api/v1/backups/${id}`).expect(200)).body;
   return {
-    a, b, id, send, stored,
+    a, b, id, send, stored, http,
     advance: (ms: number) => { clock += ms; },
     async close() {
       await b.dispose({ keepTables: true });
@@ -81,6 +81,44 @@ for (const backend of backends()) {
         const job = await t.stored();
         assert.equal(job.status, 'failed');
         assert.match(job.error_message, /^Job stalled - no telemetry for 10m/);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('loses no applied update when two instances race on the same jobs', async () => {
+      const t = await twoInstances(backend);
+      const ids = [t.id];
+      for (let j = 1; j < 4; j++) ids.push(await registerJob(t.http, { disks: [] }));
+      const { knex, tables } = t.a.plugin.store;
+      try {
+        const sent: { job: string; stamp: number; disk: number; bytes: number; applied: Promise<boolean> }[] = [];
+        for (let i = 1; i <= 120; i++) {
+          t.advance(1000);
+          for (const [j, job] of ids.entries()) {
+            const hub = (i * 7 + j) % 3 === 0 ? t.b : t.a;
+            const stamp = T0 + i * 1000;
+            const disk = (i + j) % 3;
+            const body = { status: 'running', timestamp: stamp, disks: [{ disk_index: disk, bytes_transferred: i * 10 + j, total_bytes: 10_000 }] };
+            sent.push({ job, stamp, disk, bytes: i * 10 + j, applied: hub.plugin.ingest.submit('backup', job, body).then((r) => r.applied) });
+          }
+          if (i % 10 === 0) await Promise.all(sent.map((u) => u.applied));
+        }
+        const outcomes = await Promise.all(sent.map((u) => u.applied));
+        for (const job of ids) {
+          const applied = sent.filter((u, k) => u.job === job && outcomes[k]);
+          assert.ok(applied.length > 0);
+          const stored = (await t.http.get(`/api/v1/backups/${job}`).expect(200)).body;
+          for (let disk = 0; disk < 3; disk++) {
+            const last = applied.filter((u) => u.disk === disk).sort((x, y) => x.stamp - y.stamp).pop();
+            const got = stored.disks.find((d: { disk_index: number }) => d.disk_index === disk)?.bytes_transferred;
+            assert.equal(got, last?.bytes, `job ${job} disk ${disk}: the newest applied update's bytes`);
+          }
+          const row = await knex(tables.jobs).where({ id: job }).first();
+          const rows = await knex(tables.snapshots).where({ job_id: job }).count<{ n: number }[]>({ n: '*' });
+          assert.equal(Number(row.snapshot_count), Number(rows[0]!.n), `job ${job}: snapshot_count matches the stored snapshots`);
+          assert.equal(Number(row.last_update_at), Math.max(...applied.map((u) => u.stamp)), `job ${job}: the newest applied update is the stored state`);
+        }
       } finally {
         await t.close();
       }
