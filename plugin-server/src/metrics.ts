@@ -9,6 +9,7 @@ export class TelemetryMetrics {
   private readonly updates = new Counter({ name: 'bt_telemetry_updates_total', help: 'Telemetry updates by result (applied, not_applied, rejected) and reason code', labelNames: ['result', 'reason'] as const, registers: [this.registry] });
   private readonly latency = new Histogram({ name: 'bt_ingest_latency_seconds', help: 'Time from receiving an update to its commit', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
   private readonly batch = new Histogram({ name: 'bt_ingest_batch_updates', help: 'Updates committed together in one transaction', buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [this.registry] });
+  private readonly conflicts = new Counter({ name: 'bt_ingest_version_conflicts_total', help: 'Groups written without locking that found a job changed elsewhere (another instance, the stale detector) and were retried locking their jobs', registers: [this.registry] });
   private readonly staleWarnings = new Counter({ name: 'bt_stale_warnings_total', help: 'job:stale warnings published', registers: [this.registry] });
   private readonly staleFailures = new Counter({ name: 'bt_jobs_failed_stale_total', help: 'Jobs marked failed because they went silent', registers: [this.registry] });
   private readonly rollup = new Histogram({ name: 'bt_rollup_duration_seconds', help: 'Time to roll an ended job up (read, compute, delete snapshots)', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
@@ -36,6 +37,10 @@ export class TelemetryMetrics {
 
   committed(updates: number): void {
     this.batch.observe(updates);
+  }
+
+  versionConflict(): void {
+    this.conflicts.inc();
   }
 
   staleWarned(): void {

@@ -63,6 +63,9 @@ for (const backend of backends()) {
         await t.send(t.a, { current_phase: 'verifying', details: { files_c: 3 } });
         const job = await t.stored();
         assert.deepEqual(job.details, { files_a: 1, files_b: 2, files_c: 3 });
+        // On MariaDB the third update was first written without locking, found B's change and was retried.
+        const conflicts = (await t.a.plugin.metrics.registry.getSingleMetricAsString('bt_ingest_version_conflicts_total')).match(/_total (\d+)/)?.[1];
+        assert.equal(conflicts, backend.name === 'mariadb' ? '1' : '0');
         assert.deepEqual(job.disks.map((d: { bytes_transferred: number }) => d.bytes_transferred), [100, 200]);
         assert.equal(job.bytes_transferred, 300);
         assert.equal(job.current_phase, 'verifying');

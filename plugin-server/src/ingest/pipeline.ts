@@ -234,7 +234,9 @@ export class IngestPipeline {
       disks: touched.flatMap((s) => [...s.disks.values()]),
       jobs: touched.map((s) => s.job),
     });
-    return written ? effects : null;
+    if (written) return effects;
+    this.options.metrics.versionConflict();
+    return null;
   }
 
   /** Applies each update of the batch to its job's state (in memory), recording what the batch changes. */
