@@ -23,9 +23,11 @@ function watchedRooms(nsp: Namespace): (names: string[]) => boolean {
  */
 export function forwardEvents(events: TelemetryEvents, nsp: Namespace): () => void {
   const watched = watchedRooms(nsp);
-  const targets = (job: { backup_id: string; vm_name: string }) => nsp.to([rooms.job(job.backup_id), rooms.vm(job.vm_name)]);
+  const roomsOf = (job: { backup_id: string; vm_name: string }) => [rooms.job(job.backup_id), rooms.vm(job.vm_name)];
+  const targets = (job: { backup_id: string; vm_name: string }) => nsp.to(roomsOf(job));
   const onUpdate = (e: JobUpdateEvent) => {
-    if (watched([rooms.job(e.job.backup_id), rooms.vm(e.job.vm_name)])) targets(e.job).emit(SERVER_EVENTS.update, e);
+    const names = roomsOf(e.job);
+    if (watched(names)) nsp.to(names).emit(SERVER_EVENTS.update, e);
   };
   const onEnded = (e: JobEndedEvent) => {
     const name = ENDED_EVENT[e.job.status as keyof typeof ENDED_EVENT];

@@ -3,7 +3,7 @@ import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
 import { DISK_COLUMNS, JOB_COLUMNS, MUTABLE_DISK_COLUMNS, MUTABLE_JOB_COLUMNS, jobToDb } from './jobs.js';
 import { diskFromDb, jobFromDb, snapshotFromDb, type DiskRow, type JobRow, type SnapshotRow } from './rows.js';
 import { INSERT_CHUNK, SNAPSHOT_COLUMNS } from './snapshots.js';
-import type { Tables } from './tables.js';
+import { rowVersionCheck, type Tables } from './tables.js';
 
 /** The part of a mysql2 connection (as knex's pool hands it out) this module uses. */
 interface Mysql2Connection {
@@ -158,8 +158,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
       try {
         await runAll(c, ['START TRANSACTION', ...writeStatements(c, { ...writes, jobs }, sql.guardedJobUpsert), 'COMMIT']);
       } catch (error) {
-        await run(c, 'ROLLBACK').catch(() => undefined);
-        await release();
+        await tx.rollback();
         if (CHECK_FAILED.has((error as { errno?: number }).errno ?? 0)) return false;
         throw error;
       }
@@ -175,8 +174,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
       await release();
     },
   };
-  if (!options.guarded) delete tx.commitIfUnchanged;
-  return tx;
+  return options.guarded ? tx : { ...tx, commitIfUnchanged: undefined };
 }
 
 /**
@@ -186,7 +184,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
  */
 export async function enforcesRowVersionCheck(knex: Knex, tables: Tables): Promise<boolean> {
   try {
-    const [rows] = await knex.raw('SELECT COUNT(*) AS n FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_NAME = ?', [`${tables.prefix}jobs_row_version`]);
+    const [rows] = await knex.raw('SELECT COUNT(*) AS n FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_NAME = ?', [rowVersionCheck(tables)]);
     return Number((rows as { n: unknown }[])[0]?.n) > 0;
   } catch {
     return false;

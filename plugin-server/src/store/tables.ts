@@ -21,3 +21,6 @@ export function tableNames(prefix = ''): Tables {
     migrations: `${prefix}telemetry_migrations`,
   };
 }
+
+/** The CHECK (`row_version >= 0`, migration 003) that refuses an ingest write to a job another writer changed. */
+export const rowVersionCheck = (tables: Tables) => `${tables.prefix}jobs_row_version`;

@@ -1,4 +1,5 @@
 import { isMysql } from '../dialect.js';
+import { rowVersionCheck } from '../tables.js';
 import type { Migration } from './index.js';
 
 /**
@@ -19,10 +20,10 @@ export const rowVersion: Migration = {
       table.dropIndex(['status', 'last_telemetry_at'], `${t.prefix}jobs_status_telemetry`);
       table.index(['status'], `${t.prefix}jobs_status`);
     });
-    if (isMysql(knex)) await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (`row_version` >= 0)', [t.jobs, `${t.prefix}jobs_row_version`]);
+    if (isMysql(knex)) await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (`row_version` >= 0)', [t.jobs, rowVersionCheck(t)]);
   },
   async down(knex, t) {
-    if (isMysql(knex)) await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [t.jobs, `${t.prefix}jobs_row_version`]);
+    if (isMysql(knex)) await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [t.jobs, rowVersionCheck(t)]);
     await knex.schema.alterTable(t.jobs, (table) => {
       table.dropIndex(['status'], `${t.prefix}jobs_status`);
       table.index(['status', 'last_telemetry_at'], `${t.prefix}jobs_status_telemetry`);
