@@ -7,7 +7,8 @@ import { rowVersionCheck, type Tables } from './tables.js';
 
 /** The part of a mysql2 connection (as knex's pool hands it out) this module uses. */
 interface Mysql2Connection {
-  query(sql: string, callback: (error: Error | null, results: unknown) => void): void;
+  /** `values` null: the text is sent as is (no placeholder scan of an already escaped statement). */
+  query(sql: string, values: null, callback: (error: Error | null, results: unknown) => void): void;
   format(sql: string, values: unknown[]): string;
   escape(value: unknown): string;
   config: { multipleStatements?: boolean };
@@ -72,7 +73,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
   let conn: Mysql2Connection | null = null;
 
   const run = (c: Mysql2Connection, sql: string) =>
-    new Promise<unknown>((resolve, reject) => c.query(sql, (error, results) => (error ? reject(error) : resolve(results))));
+    new Promise<unknown>((resolve, reject) => c.query(sql, null, (error, results) => (error ? reject(error) : resolve(results))));
   /** Runs statements in one round trip if the connection allows it; returns each one's result. */
   const runAll = async (c: Mysql2Connection, statements: string[]): Promise<unknown[]> => {
     if (statements.length === 1) return [await run(c, statements[0]!)];
