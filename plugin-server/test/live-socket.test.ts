@@ -132,6 +132,22 @@ describe('socket ingest and live push', () => {
     const ack = await request(honest, 'telemetry', { job_type: 'backup', job_id: id, ...update({ bytes_transferred: 77 }) });
     assert.deepEqual(ack, { ok: true, applied: true });
   });
+
+  it('sends the acknowledgements of updates committed together in a few TCP writes, not one each', async () => {
+    const ids = await Promise.all(Array.from({ length: 40 }, () => registerJob(hub.http)));
+    const agent = await hub.client();
+    const tcp = hub.io.of('/telemetry').sockets.get(agent.id!)!.conn.request.socket as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    let writes = 0;
+    for (const name of ['_write', '_writev'] as const) {
+      const original = tcp[name];
+      tcp[name] = function counted(this: unknown, ...args: unknown[]) { writes++; return original.apply(this, args); };
+    }
+    const acks = await Promise.all(ids.map((id, i) => request(agent, 'telemetry', { job_type: 'backup', job_id: id, ...update({ bytes_transferred: 10 + i }) })));
+    assert.deepEqual(new Set(acks.map((a) => JSON.stringify(a))), new Set([JSON.stringify({ ok: true, applied: true })]));
+    assert.ok(writes <= ids.length / 4, `${ids.length} acknowledgements took ${writes} writes`);
+    const stored = await Promise.all(ids.map(async (id) => (await hub.http.get(`/api/v1/backups/${id}`).expect(200)).body.bytes_transferred));
+    assert.deepEqual(stored, ids.map((_, i) => 10 + i));
+  });
 });
 
 describe('socket ingest with the database down', () => {

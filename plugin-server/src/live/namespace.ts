@@ -4,6 +4,7 @@ import type { TelemetryEvents } from '../events.js';
 import { errorText } from '../ingest/pipeline.js';
 import { ackFrom } from './ack.js';
 import type { LiveContext } from './context.js';
+import { writeFlushesTogether } from './flush-writes.js';
 import { forwardEvents } from './push.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
 
@@ -54,6 +55,7 @@ export function attachLive(io: Server, ctx: LiveContext, events: TelemetryEvents
     next();
   });
   const onConnection = (socket: Socket) => {
+    writeFlushesTogether(socket);
     socket.on(CLIENT_EVENTS.telemetry, onTelemetry(ctx, socket));
     socket.on(CLIENT_EVENTS.subscribe, guarded(ctx, (request) => subscribe(ctx, socket, request)));
     socket.on(CLIENT_EVENTS.unsubscribe, guarded(ctx, async (request) => { await unsubscribe(socket, request); return {}; }));
