@@ -58,8 +58,7 @@ function naiveIngest({ store }) {
         const state = { job, disks: new Map(disks.map((d) => [d.disk_index, d])) };
         const outcome = applyUpdate(state, update, now, 5000);
         if (outcome.applied && outcome.snapshot) await store.snapshots.insert(trx, [outcome.snapshot]);
-        await store.jobs.saveDisks(trx, [...state.disks.values()]);
-        await store.jobs.saveJobs(trx, [state.job]);
+        await store.jobs.saveJobs(trx, [state.job], [...state.disks.values()]);
         return outcome.applied;
       });
       res.json({ status: 'success', message: 'telemetry applied', timestamp: new Date(now).toISOString(), applied });

@@ -46,8 +46,7 @@ export async function run({ log }) {
       await store.knex(store.tables.snapshots).delete();
       for (let i = 0; i < interleaved.length; i += CHUNK) await store.knex.transaction((trx) => store.snapshots.insert(trx, interleaved.slice(i, i + CHUNK)));
       await store.knex.transaction(async (trx) => {
-        await store.jobs.saveJobs(trx, [structuredClone(job)]);
-        await store.jobs.saveDisks(trx, structuredClone(disks));
+        await store.jobs.saveJobs(trx, [structuredClone(job)], structuredClone(disks));
       });
       plugin.ingest.rollups.forget(job.id);
       if (kept) plugin.ingest.rollups.recordStored(structuredClone(job), rows);

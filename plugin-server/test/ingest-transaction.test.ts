@@ -159,22 +159,22 @@ describe('a batch whose write fails midway leaves nothing behind (MariaDB)', { s
     const http = supertest(app);
     const id = await registerJob(http, { disks: [{ disk_index: 0, total_bytes: 1000 }] });
     const { knex, tables } = plugin.store;
-    const before = { job: await knex(tables.jobs).where('id', id).first(), disks: await knex(tables.disks).where('backup_job_id', id) };
+    const before = await knex(tables.jobs).where('id', id).first();
 
-    // The jobs upsert is the last write of the batch: make only it fail, after the snapshot insert
-    // and the disks upsert ran in the same round trip.
-    await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (progress_percent < 50)', [tables.jobs, `${tables.prefix}progress_check`]);
+    // The snapshot insert is the last write of the batch: make only it fail, after the upsert of the
+    // job (with its disks) ran in the same round trip.
+    await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (progress_percent < 50)', [tables.snapshots, `${tables.prefix}progress_check`]);
     clock = T0 + 1000;
     const update = { status: 'running', current_phase: 'copy', transfer_speed_bps: 10, disks: [{ disk_index: 0, bytes_transferred: 800 }], timestamp: clock };
     await assert.rejects(plugin.ingest.submit('backup', id, update), (e: { status: number }) => e.status === 500);
-    assert.deepEqual(await knex(tables.jobs).where('id', id).first(), before.job, 'job row unchanged');
-    assert.deepEqual(await knex(tables.disks).where('backup_job_id', id), before.disks, 'disks unchanged');
+    assert.deepEqual(await knex(tables.jobs).where('id', id).first(), before, 'job row (and its disks) unchanged');
     assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 0, 'no snapshot left');
 
-    await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [tables.jobs, `${tables.prefix}progress_check`]);
+    await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [tables.snapshots, `${tables.prefix}progress_check`]);
     assert.deepEqual(await plugin.ingest.submit('backup', id, update), { applied: true, job_id: id });
     const job = await knex(tables.jobs).where('id', id).first();
     assert.equal(Number(job.bytes_transferred), 800);
+    assert.deepEqual((typeof job.disks === 'string' ? JSON.parse(job.disks) : job.disks).map((d: { bytes_transferred: number }) => d.bytes_transferred), [800], 'disk progress on the job row');
     assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 1);
   });
 });

@@ -87,8 +87,7 @@ export class StaleDetector {
         const disks = (await this.store.jobs.disksOf(trx, [job.id])).get(job.id) ?? [];
         job.transfer_speed_bps = 0;
         const metrics = await finishJob(this.store, trx, job, disks, nowMs, this.options.maxChartPoints, this.options.metrics);
-        await this.store.jobs.saveDisks(trx, disks);
-        await this.store.jobs.saveJobs(trx, [job]);
+        await this.store.jobs.saveJobs(trx, [job], disks);
         return { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
       });
       if (!ended) continue;

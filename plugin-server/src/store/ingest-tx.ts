@@ -8,6 +8,7 @@ export interface IngestWrites {
   snapshots: SnapshotRow[];
   /** Jobs that ended in this batch: their snapshots are deleted (they were rolled up). */
   deleteSnapshotsOf: string[];
+  /** Every disk of the written jobs (stored on their rows). */
   disks: DiskRow[];
   jobs: JobRow[];
 }
@@ -76,8 +77,7 @@ export function knexIngestTransaction(
       const t = open();
       await snapshots.insert(t, writes.snapshots);
       for (const id of writes.deleteSnapshotsOf) await snapshots.deleteOfJob(t, id);
-      await jobs.saveDisks(t, writes.disks);
-      await jobs.saveJobs(t, writes.jobs);
+      await jobs.saveJobs(t, writes.jobs, writes.disks);
       await t.commit();
     },
     async rollback() {

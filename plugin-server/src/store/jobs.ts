@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { JobStatus } from '@backup-telemetry/contract';
 import { forUpdate, writeJson } from './dialect.js';
-import { diskFromDb, jobFromDb, type DiskRow, type JobRow } from './rows.js';
+import { disksFromDb, disksToDb, jobFromDb, type DiskRow, type JobRow } from './rows.js';
 import type { Tables } from './tables.js';
 
 type Db = Knex | Knex.Transaction;
@@ -15,12 +15,22 @@ export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
 /** Columns an ingest may change; identity columns never move. */
 export const MUTABLE_JOB_COLUMNS = JOB_COLUMNS.filter((c) => !['id', 'job_type', 'vm_name', 'repository_id', 'backup_type', 'created_at', 'vm_context_id', 'repository_path'].includes(c));
 
-export const DISK_COLUMNS: readonly (keyof DiskRow)[] = ['backup_job_id', 'disk_index', 'bytes_transferred', 'total_bytes', 'status', 'progress_percent'];
-/** Columns an ingest may change on a disk row. */
-export const MUTABLE_DISK_COLUMNS: readonly (keyof DiskRow)[] = ['bytes_transferred', 'total_bytes', 'status', 'progress_percent'];
+/** The job row's columns as the ingest writes them: a job's own, then its disks (migration 004). */
+export const JOB_ROW_COLUMNS: readonly string[] = [...JOB_COLUMNS, 'disks'];
+export const MUTABLE_JOB_ROW_COLUMNS: readonly string[] = [...MUTABLE_JOB_COLUMNS, 'disks'];
 
-export function jobToDb(job: JobRow): Record<string, unknown> {
-  return { ...job, details: writeJson(job.details), performance_metrics: writeJson(job.performance_metrics) };
+/** A job row to write; with `disks`, its `disks` column too (else that column is left out). */
+export function jobToDb(job: JobRow, disks?: readonly DiskRow[]): Record<string, unknown> {
+  const row: Record<string, unknown> = { ...job, details: writeJson(job.details), performance_metrics: writeJson(job.performance_metrics) };
+  if (disks) row.disks = disksToDb(disks);
+  return row;
+}
+
+/** The disks of each job, by job id (every job listed, with none if it has none). */
+function disksByJob(jobs: readonly JobRow[], disks: readonly DiskRow[]): Map<string, DiskRow[]> {
+  const out = new Map<string, DiskRow[]>(jobs.map((j) => [j.id, []]));
+  for (const d of disks) out.get(d.backup_job_id)?.push(d);
+  return out;
 }
 
 /** `row_version + 1`: every write of a job row outside the ingest's own upsert bumps its version. */
@@ -36,11 +46,10 @@ export interface ListFilter {
 }
 
 export function jobQueries(tables: Tables) {
-  const { jobs, disks } = tables;
+  const { jobs } = tables;
   return {
     async insertJob(db: Db, job: JobRow, jobDisks: DiskRow[]): Promise<void> {
-      await db(jobs).insert(jobToDb(job));
-      if (jobDisks.length) await db(disks).insert(jobDisks);
+      await db(jobs).insert(jobToDb(job, jobDisks));
     },
 
     async findJob(db: Db, id: string): Promise<JobRow | null> {
@@ -65,23 +74,23 @@ export function jobQueries(tables: Tables) {
     async disksOf(db: Db, ids: string[]): Promise<Map<string, DiskRow[]>> {
       const out = new Map<string, DiskRow[]>(ids.map((id) => [id, []]));
       if (ids.length === 0) return out;
-      const rows = await db(disks).whereIn('backup_job_id', ids).orderBy('disk_index');
-      for (const raw of rows) {
-        const disk = diskFromDb(raw);
-        out.get(disk.backup_job_id)?.push(disk);
-      }
+      const rows = await db(jobs).select('id', 'disks').whereIn('id', ids);
+      for (const raw of rows) out.set(String(raw.id), disksFromDb(String(raw.id), raw.disks));
       return out;
     },
 
-    /** Writes the new state of many jobs in one statement. */
-    async saveJobs(trx: Knex.Transaction, rows: JobRow[]): Promise<void> {
+    /**
+     * Writes the new state of many jobs in one statement. With `disks` (every disk of those jobs),
+     * their disks too; without, their `disks` column is left as it is.
+     */
+    async saveJobs(trx: Knex.Transaction, rows: JobRow[], disks?: readonly DiskRow[]): Promise<void> {
       if (rows.length === 0) return;
-      await trx(jobs).insert(rows.map(jobToDb)).onConflict('id').merge([...MUTABLE_JOB_COLUMNS]);
-    },
-
-    async saveDisks(trx: Knex.Transaction, rows: DiskRow[]): Promise<void> {
-      if (rows.length === 0) return;
-      await trx(disks).insert(rows).onConflict(['backup_job_id', 'disk_index']).merge([...MUTABLE_DISK_COLUMNS]);
+      if (!disks) {
+        await trx(jobs).insert(rows.map((job) => jobToDb(job))).onConflict('id').merge([...MUTABLE_JOB_COLUMNS]);
+        return;
+      }
+      const byJob = disksByJob(rows, disks);
+      await trx(jobs).insert(rows.map((job) => jobToDb(job, byJob.get(job.id)))).onConflict('id').merge([...MUTABLE_JOB_ROW_COLUMNS]);
     },
 
     /**

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
-import { DISK_COLUMNS, JOB_COLUMNS, MUTABLE_DISK_COLUMNS, MUTABLE_JOB_COLUMNS, jobToDb } from './jobs.js';
-import { diskFromDb, jobFromDb, snapshotFromDb, type DiskRow, type JobRow, type SnapshotRow } from './rows.js';
+import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, jobToDb } from './jobs.js';
+import { disksFromDb, jobFromDb, snapshotFromDb, type DiskRow, type JobRow, type SnapshotRow } from './rows.js';
 import { INSERT_CHUNK, SNAPSHOT_COLUMNS } from './snapshots.js';
 import { rowVersionCheck, type Tables } from './tables.js';
 
@@ -33,15 +33,14 @@ const insertInto = (table: string, columns: readonly string[], tail = ''): RowsS
  * old value.
  */
 const GUARD = ' ON DUPLICATE KEY UPDATE `row_version` = IF(`row_version` + 1 = VALUES(`row_version`), VALUES(`row_version`), -1), '
-  + assignAll(MUTABLE_JOB_COLUMNS.filter((c) => c !== 'row_version'));
+  + assignAll(MUTABLE_JOB_ROW_COLUMNS.filter((c) => c !== 'row_version'));
 
 const statements = new WeakMap<Tables, ReturnType<typeof buildStatements>>();
 function buildStatements(tables: Tables) {
   return {
     snapshotInsert: insertInto(tables.snapshots, SNAPSHOT_COLUMNS),
-    diskUpsert: insertInto(tables.disks, DISK_COLUMNS, ` ON DUPLICATE KEY UPDATE ${assignAll(MUTABLE_DISK_COLUMNS)}`),
-    jobUpsert: insertInto(tables.jobs, JOB_COLUMNS, ` ON DUPLICATE KEY UPDATE ${assignAll(MUTABLE_JOB_COLUMNS)}`),
-    guardedJobUpsert: insertInto(tables.jobs, JOB_COLUMNS, GUARD),
+    jobUpsert: insertInto(tables.jobs, JOB_ROW_COLUMNS, ` ON DUPLICATE KEY UPDATE ${assignAll(MUTABLE_JOB_ROW_COLUMNS)}`),
+    guardedJobUpsert: insertInto(tables.jobs, JOB_ROW_COLUMNS, GUARD),
   };
 }
 const statementsOf = (tables: Tables) => {
@@ -55,15 +54,14 @@ const SNAPSHOT_SELECT = `SELECT ${quoted(SNAPSHOT_COLUMNS)} FROM ?? WHERE \`job_
 const CHECK_FAILED = new Set([4025, 3819]);
 const VERSION_LOCK = 'SELECT `id`, `row_version` FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
 const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
-const DISK_SELECT = 'SELECT * FROM ?? WHERE `backup_job_id` IN (?) ORDER BY `backup_job_id`, `disk_index`';
 
 /**
  * The MySQL/MariaDB ingest transaction without knex's query builder, on a connection from knex's
  * own pool (same limits, same acquire timeout): two round trips per batch when the connection
  * allows several statements per query (`knexFromUrl` connections do), one per statement otherwise.
  *   1. START TRANSACTION; lock the jobs (id order) reading their row versions; read the jobs the
- *      caller does not know, and their disks, in full
- *   2. upsert jobs; upsert disks; DELETE ended jobs' snapshots; INSERT snapshots; COMMIT
+ *      caller does not know in full (with their disks, which are on the row)
+ *   2. upsert jobs with their disks; DELETE ended jobs' snapshots; INSERT snapshots; COMMIT
  * A job another writer changed since the caller knew it adds one round trip in between (reading
  * it), and so does a job that ends without its rollup in memory (reading its snapshots).
  * `commitIfUnchanged` is the one-round-trip form for jobs the caller knows: START TRANSACTION and 2.
@@ -82,20 +80,21 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
     for (const sql of statements) results.push(await run(c, sql));
     return results;
   };
-  /** Reads jobs in full (already locked) and their disks: two statements, two results. */
-  const readStatements = (c: Mysql2Connection, ids: string[]) => [c.format(JOB_SELECT, [tables.jobs, ids]), c.format(DISK_SELECT, [tables.disks, ids])];
+  /** Reads jobs in full (already locked), with their disks. */
+  const readStatement = (c: Mysql2Connection, ids: string[]) => c.format(JOB_SELECT, [tables.jobs, ids]);
   const sql = statementsOf(tables);
   const withRows = (c: Mysql2Connection, statement: RowsStatement, rows: unknown[][]) => statement.head + c.escape(rows) + statement.tail;
-  /** The batch's writes, jobs first: upsert jobs, upsert disks, DELETE ended jobs' snapshots, INSERT snapshots. */
+  /** The batch's writes, jobs first: upsert jobs (with their disks), DELETE ended jobs' snapshots, INSERT snapshots. */
   const writeStatements = (c: Mysql2Connection, writes: IngestWrites, jobUpsert: RowsStatement): string[] => {
     const out: string[] = [];
     if (writes.jobs.length) {
+      const disks = new Map<string, DiskRow[]>(writes.jobs.map((job) => [job.id, []]));
+      for (const d of writes.disks) disks.get(d.backup_job_id)?.push(d);
       out.push(withRows(c, jobUpsert, writes.jobs.map((job) => {
-        const db = jobToDb(job);
-        return JOB_COLUMNS.map((col) => db[col]);
+        const db = jobToDb(job, disks.get(job.id));
+        return JOB_ROW_COLUMNS.map((col) => db[col]);
       })));
     }
-    if (writes.disks.length) out.push(withRows(c, sql.diskUpsert, writes.disks.map((d) => DISK_COLUMNS.map((col) => d[col]))));
     if (writes.deleteSnapshotsOf.length) out.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
     for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
       out.push(withRows(c, sql.snapshotInsert, writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]))));
@@ -120,20 +119,18 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
       const [, versionRows, ...read] = (await runAll(c, [
         'START TRANSACTION',
         c.format(VERSION_LOCK, [tables.jobs, sorted]),
-        ...(unknown.length ? readStatements(c, unknown) : []),
+        ...(unknown.length ? [readStatement(c, unknown)] : []),
       ])) as [unknown, { id: unknown; row_version: unknown }[], ...Record<string, unknown>[][]];
       const versions = new Map(versionRows.map((r) => [String(r.id), Number(r.row_version)]));
       // Another writer (instance, stale detector) changed these since this instance committed them.
       const changed = sorted.filter((id) => known.has(id) && versions.has(id) && known.get(id) !== versions.get(id));
-      if (changed.length) read.push(...((await runAll(c, readStatements(c, changed))) as Record<string, unknown>[][]));
+      if (changed.length) read.push((await run(c, readStatement(c, changed))) as Record<string, unknown>[]);
       const jobs = new Map<string, JobRow>();
       const disks = new Map<string, DiskRow[]>();
-      for (let i = 0; i < read.length; i += 2) {
-        for (const raw of read[i]!) {
-          jobs.set(String(raw.id), jobFromDb(raw));
-          disks.set(String(raw.id), []);
-        }
-        for (const raw of read[i + 1]!) disks.get(String(raw.backup_job_id))?.push(diskFromDb(raw));
+      for (const raw of read.flat()) {
+        const id = String(raw.id);
+        jobs.set(id, jobFromDb(raw));
+        disks.set(id, disksFromDb(id, raw.disks));
       }
       return { versions, jobs, disks };
     },

@@ -70,8 +70,9 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 
 /** Normalises a row read from either dialect (BIGINT may arrive as string, JSON as text). */
 export function jobFromDb(raw: Record<string, unknown>): JobRow {
+  const { disks: _disks, ...columns } = raw; // read apart: disksFromDb
   return {
-    ...(raw as unknown as JobRow),
+    ...(columns as unknown as JobRow),
     bytes_transferred: num(raw.bytes_transferred),
     total_bytes: num(raw.total_bytes),
     transfer_speed_bps: num(raw.transfer_speed_bps),
@@ -92,9 +93,19 @@ export function jobFromDb(raw: Record<string, unknown>): JobRow {
   };
 }
 
-export function diskFromDb(raw: Record<string, unknown>): DiskRow {
+/** The disks of a job row (`backup_jobs.disks`, migration 004), in disk order. */
+export function disksFromDb(jobId: string, value: unknown): DiskRow[] {
+  return (readJson<Record<string, unknown>[]>(value) ?? []).map((d) => diskFromDb(jobId, d)).sort((a, b) => a.disk_index - b.disk_index);
+}
+
+/** `backup_jobs.disks` for a job's disks: the API's `DiskState` list (the job id is the row's). */
+export function disksToDb(disks: readonly DiskRow[]): string {
+  return JSON.stringify(disks.map((d) => ({ disk_index: d.disk_index, bytes_transferred: d.bytes_transferred, total_bytes: d.total_bytes, status: d.status, progress_percent: d.progress_percent })));
+}
+
+function diskFromDb(jobId: string, raw: Record<string, unknown>): DiskRow {
   return {
-    backup_job_id: String(raw.backup_job_id),
+    backup_job_id: jobId,
     disk_index: num(raw.disk_index),
     bytes_transferred: num(raw.bytes_transferred),
     total_bytes: num(raw.total_bytes),

@@ -24,6 +24,19 @@ async function createSnapshotsTable(knex: Knex, t: Tables): Promise<void> {
   });
 }
 
+/** One row per disk of a job (until migration 004 moved a job's disks onto its row). */
+export async function createDisksTable(knex: Knex, t: Tables): Promise<void> {
+  await knex.schema.createTable(t.disks, (table) => {
+    table.string('backup_job_id', 64).notNullable().references('id').inTable(t.jobs).onDelete('CASCADE');
+    table.integer('disk_index').notNullable();
+    table.bigInteger('bytes_transferred').notNullable().defaultTo(0);
+    table.bigInteger('total_bytes').notNullable().defaultTo(0);
+    table.string('status', 16).notNullable().defaultTo('pending');
+    table.double('progress_percent').notNullable().defaultTo(0);
+    table.primary(['backup_job_id', 'disk_index']);
+  });
+}
+
 export const initialSchema: Migration = {
   name: '001_initial',
   async up(knex, t) {
@@ -57,15 +70,7 @@ export const initialSchema: Migration = {
       table.index(['status', 'last_telemetry_at'], `${t.prefix}jobs_status_telemetry`);
       table.index(['created_at'], `${t.prefix}jobs_created`);
     });
-    await knex.schema.createTable(t.disks, (table) => {
-      table.string('backup_job_id', 64).notNullable().references('id').inTable(t.jobs).onDelete('CASCADE');
-      table.integer('disk_index').notNullable();
-      table.bigInteger('bytes_transferred').notNullable().defaultTo(0);
-      table.bigInteger('total_bytes').notNullable().defaultTo(0);
-      table.string('status', 16).notNullable().defaultTo('pending');
-      table.double('progress_percent').notNullable().defaultTo(0);
-      table.primary(['backup_job_id', 'disk_index']);
-    });
+    await createDisksTable(knex, t);
     await createSnapshotsTable(knex, t);
     await knex.schema.createTable(t.machines, (table) => {
       table.string('vm_name', 255).primary();

@@ -3,6 +3,7 @@ import type { Tables } from '../tables.js';
 import { initialSchema } from './001_initial.js';
 import { snapshotCount } from './002_snapshot_count.js';
 import { rowVersion } from './003_row_version.js';
+import { disksOnJobRow } from './004_disks_on_job_row.js';
 
 export interface Migration {
   name: string;
@@ -10,7 +11,7 @@ export interface Migration {
   down(knex: Knex, tables: Tables): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion];
+const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow];
 
 /** A knex migration source serving the plugin's own migrations for one table prefix. */
 export function migrationSource(tables: Tables): Knex.MigrationSource<Migration> {
