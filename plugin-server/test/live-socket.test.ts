@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { JobUpdateEvent } from '@backup-telemetry/contract';
 import { backends } from './support/backends.js';
 import { registerJob, send, update } from './support/factories.js';
 import { collect, next, request, sleep, startLiveHub, type LiveHub } from './support/live.js';
@@ -68,6 +69,26 @@ describe('socket ingest and live push', () => {
     assert.equal(b.job.backup_id, id);
     await sleep(100);
     assert.equal(strayUpdates.length, 0, 'other rooms hear nothing');
+  });
+
+  it('hands a host listening to plugin.events each committed update with the job as of that update', async () => {
+    const id = await registerJob(hub.http);
+    const seen: JobUpdateEvent[] = [];
+    const listen = (e: JobUpdateEvent) => { if (e.job.backup_id === id) seen.push(e); };
+    hub.plugin.events.on('job:update', listen);
+    try {
+      await send(hub.http, id, update({ bytes_transferred: 100, current_phase: 'snapshot' })).expect(200);
+      await send(hub.http, id, update({ bytes_transferred: 200, current_phase: 'transferring' })).expect(200);
+    } finally {
+      hub.plugin.events.off('job:update', listen);
+    }
+    // Read only now, after the second commit: each event still shows its own update.
+    assert.deepEqual(seen.map((e) => [e.job.bytes_transferred, e.job.current_phase]), [[100, 'snapshot'], [200, 'transferring']]);
+    assert.equal({ ...seen[0]! }.job.backup_id, id, 'spreading keeps the job');
+    const wire = JSON.parse(JSON.stringify(seen[0]));
+    assert.deepEqual(Object.keys(wire), ['job', 'point']);
+    assert.equal(wire.job.bytes_transferred, 100);
+    assert.equal(wire.point.phase, 'snapshot');
   });
 
   it('pushes nothing for a refused update, and nothing after unsubscribe', async () => {
