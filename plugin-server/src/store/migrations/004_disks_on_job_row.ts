@@ -43,7 +43,8 @@ export const disksOnJobRow: Migration = {
       if (page.length === 0) break;
       const rows = page.flatMap((r: { id: string; disks: unknown }) =>
         (readJson<Record<string, unknown>[]>(r.disks) ?? []).map((d) => ({ backup_job_id: r.id, disk_index: d.disk_index, bytes_transferred: d.bytes_transferred, total_bytes: d.total_bytes, status: d.status, progress_percent: d.progress_percent })));
-      if (rows.length) await knex.batchInsert(t.disks, rows, 500);
+      // Plain inserts: batchInsert would open a nested transaction, whose savepoint MySQL's implicit DDL commit has dropped.
+      for (let i = 0; i < rows.length; i += 500) await knex(t.disks).insert(rows.slice(i, i + 500));
       after = String(page[page.length - 1].id);
     }
     await knex.schema.dropTable(held);
