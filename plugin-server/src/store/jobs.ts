@@ -27,7 +27,7 @@ export function jobToDb(job: JobRow, disks?: readonly DiskRow[]): Record<string,
 }
 
 /** The disks of each job, by job id (every job listed, with none if it has none). */
-function disksByJob(jobs: readonly JobRow[], disks: readonly DiskRow[]): Map<string, DiskRow[]> {
+export function disksByJob(jobs: readonly JobRow[], disks: readonly DiskRow[]): Map<string, DiskRow[]> {
   const out = new Map<string, DiskRow[]>(jobs.map((j) => [j.id, []]));
   for (const d of disks) out.get(d.backup_job_id)?.push(d);
   return out;

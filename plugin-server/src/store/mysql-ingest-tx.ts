@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
-import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, jobToDb } from './jobs.js';
+import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, disksByJob, jobToDb } from './jobs.js';
 import { disksFromDb, jobFromDb, snapshotFromDb, type DiskRow, type JobRow, type SnapshotRow } from './rows.js';
 import { INSERT_CHUNK, SNAPSHOT_COLUMNS } from './snapshots.js';
 import { rowVersionCheck, type Tables } from './tables.js';
@@ -88,8 +88,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
   const writeStatements = (c: Mysql2Connection, writes: IngestWrites, jobUpsert: RowsStatement): string[] => {
     const out: string[] = [];
     if (writes.jobs.length) {
-      const disks = new Map<string, DiskRow[]>(writes.jobs.map((job) => [job.id, []]));
-      for (const d of writes.disks) disks.get(d.backup_job_id)?.push(d);
+      const disks = disksByJob(writes.jobs, writes.disks);
       out.push(withRows(c, jobUpsert, writes.jobs.map((job) => {
         const db = jobToDb(job, disks.get(job.id));
         return JOB_ROW_COLUMNS.map((col) => db[col]);
