@@ -52,9 +52,9 @@ function naiveIngest({ store }) {
       const now = Date.now();
       const update = validateUpdate(req.body, { jobType: req.params.job_type, jobId: req.params.job_id, nowMs: now });
       const applied = await store.knex.transaction(async (trx) => {
-        const job = (await store.jobs.lockJobs(trx, [update.job_id])).get(update.job_id);
-        if (!job) throw Object.assign(new Error('job not found'), { status: 404 });
-        const disks = (await store.jobs.disksOf(trx, [job.id])).get(job.id) ?? [];
+        const stored = (await store.jobs.lockJobs(trx, [update.job_id])).get(update.job_id);
+        if (!stored) throw Object.assign(new Error('job not found'), { status: 404 });
+        const { job, disks } = stored;
         const state = { job, disks: new Map(disks.map((d) => [d.disk_index, d])) };
         const outcome = applyUpdate(state, update, now, 5000);
         if (outcome.applied && outcome.snapshot) await store.snapshots.insert(trx, [outcome.snapshot]);

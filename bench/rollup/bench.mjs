@@ -65,7 +65,7 @@ export async function run({ log }) {
     const end = (kept) => async () => {
       await reseed({ kept });
       const ms = await time(() => plugin.ingest.submit('backup', job.id, { status: 'completed', timestamp: Date.now() }));
-      const ended = await store.jobs.findJob(store.knex, job.id);
+      const { job: ended } = await store.jobs.findJob(store.knex, job.id);
       const left = await store.knex(store.tables.snapshots).where('job_id', job.id).count({ n: '*' });
       if (ended.status !== 'completed' || ended.performance_metrics?.snapshots_recorded !== SNAPSHOTS + 1 || Number(left[0].n) !== 0) {
         throw new Error(`the end did not roll up and delete: ${ended.status}, ${ended.performance_metrics?.snapshots_recorded} samples, ${left[0].n} left`);

@@ -53,7 +53,7 @@ export async function run({ log }) {
       const jobBytes = await dataBytes(knex, tables.jobs, 'id', id);
       const left = await dataBytes(knex, tables.snapshots, 'job_id', id);
       const total = jobBytes.bytes + left.bytes;
-      const metrics = (await store.jobs.findJob(store.knex, id)).performance_metrics;
+      const metrics = (await store.jobs.findJob(store.knex, id)).job.performance_metrics;
       results[c.name] = { job: jobBytes, snapshots_left: left, total, chart_points: metrics.chart_data.length, phases: metrics.phases.length };
       log(`  storage ${c.name}: ${total} B (metrics JSON ${jobBytes.performance_metrics} B, ${metrics.chart_data.length} chart points)`);
       rows.push({

@@ -62,7 +62,7 @@ async function runJob(backend: Backend, mode: Mode, tamper?: (plugin: TelemetryP
     const { knex, tables } = last.plugin.store;
     const row = await last.plugin.store.jobs.findJob(knex, id);
     const left = await knex(tables.snapshots).where('job_id', id).count<{ n: number }[]>({ n: '*' });
-    return { metrics: row!.performance_metrics!, snapshotsLeft: Number(left[0]!.n) };
+    return { metrics: row!.job.performance_metrics!, snapshotsLeft: Number(left[0]!.n) };
   } finally {
     if (b && b !== last) await closeKeeping(b);
     if (a !== last) await closeKeeping(a);

@@ -8,7 +8,7 @@ import { requireJson } from './errors.js';
 /** `/telemetry`: ingest one update; read a job's chart history. */
 export function telemetryRoutes(router: Router, { store, pipeline, access, now, maxChartPoints }: RouteContext): void {
   router.get('/telemetry/history/:job_id', async (req, res) => {
-    const job = await requireJob(store, req.params.job_id, 'job_id');
+    const { job } = await requireJob(store, req.params.job_id, 'job_id');
     await access.checkViewer(req, { job_id: job.id, vm_name: job.vm_name });
     res.json(await jobHistory(store, job, maxChartPoints));
   });

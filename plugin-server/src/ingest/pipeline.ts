@@ -274,8 +274,8 @@ export class IngestPipeline {
     const locked = await tx.lockJobs(ids, new Map([...kept].map(([id, s]) => [id, s.job.row_version])));
     const states = new Map<string, JobState>();
     for (const id of locked.versions.keys()) {
-      const read = locked.jobs.get(id);
-      states.set(id, read ? { job: read, disks: new Map((locked.disks.get(id) ?? []).map((d) => [d.disk_index, d])) } : kept.get(id)!);
+      const read = locked.read.get(id);
+      states.set(id, read ? { job: read.job, disks: new Map(read.disks.map((d) => [d.disk_index, d])) } : kept.get(id)!);
     }
     const effects = this.applyUpdates(batch, states, nowMs);
 

@@ -25,12 +25,12 @@ export async function registerJob(
   const jobType = request.job_type ?? 'backup';
 
   const existing = async (): Promise<RegisterResult> => {
-    const job = await store.jobs.findJob(store.knex, id);
-    if (!job) throw new TelemetryError('internal_error', `job ${id} could not be registered`);
+    const stored = await store.jobs.findJob(store.knex, id);
+    if (!stored) throw new TelemetryError('internal_error', `job ${id} could not be registered`);
+    const { job, disks } = stored;
     if (job.vm_name !== request.vm_name || job.repository_id !== request.repository_id || job.job_type !== jobType) {
       throw new TelemetryError('job_exists', `a different job with id ${id} already exists`, { field: 'id' });
     }
-    const disks = (await store.jobs.disksOf(store.knex, [id])).get(id) ?? [];
     return { job: toBackupJob(job, disks, nowMs, true), created: false };
   };
 

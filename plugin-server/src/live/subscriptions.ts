@@ -24,10 +24,11 @@ export async function subscribe(ctx: LiveContext, socket: Socket, request: unkno
     await socket.join(target.room);
     return {};
   }
-  const row = await requireJob(ctx.store, target.job_id, 'job_id');
+  const stored = await requireJob(ctx.store, target.job_id, 'job_id');
+  const row = stored.job;
   await ctx.access.checkViewer(socket.handshake, { job_id: row.id, vm_name: row.vm_name });
   await socket.join(target.room);
-  const reply: SubscribeAck = { job: await toApiJob(ctx.store, row, ctx.now()) };
+  const reply: SubscribeAck = { job: toApiJob(stored, ctx.now()) };
   if (row.status === 'running') {
     const history = await jobHistory(ctx.store, row, ctx.maxChartPoints);
     if (history.data_source === 'live_snapshots') {

@@ -2,7 +2,7 @@ import {
   JOB_STATUSES, TelemetryError, invalid, type BackupJob, type BackupListResponse, type BackupStats, type JobStatus, type Machine,
 } from '@backup-telemetry/contract';
 import type { Store } from '../store/index.js';
-import { toBackupJob, type JobRow, type MachineRow } from '../store/rows.js';
+import { toBackupJob, type MachineRow, type StoredJob } from '../store/rows.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -43,11 +43,6 @@ function parseBefore(query: Query): { created_at: number; id: string | null } | 
   return { created_at: ms, id: null };
 }
 
-async function withDisks(store: Store, rows: JobRow[], nowMs: number, withMetrics = false): Promise<BackupJob[]> {
-  const disks = await store.jobs.disksOf(store.knex, rows.map((r) => r.id));
-  return rows.map((r) => toBackupJob(r, disks.get(r.id) ?? [], nowMs, withMetrics));
-}
-
 export async function listBackups(store: Store, query: Query, nowMs: number): Promise<BackupListResponse> {
   const limit = parseLimit(query);
   const rows = await store.jobs.list(store.knex, {
@@ -57,27 +52,27 @@ export async function listBackups(store: Store, query: Query, nowMs: number): Pr
     before: parseBefore(query),
     limit,
   });
-  const last = rows[rows.length - 1];
+  const last = rows[rows.length - 1]?.job;
   return {
-    backups: await withDisks(store, rows, nowMs),
+    backups: rows.map(({ job, disks }) => toBackupJob(job, disks, nowMs)),
     next_before: rows.length === limit && last ? `${last.created_at}~${last.id}` : null,
   };
 }
 
 /** The stored job, or 404 naming `field`. */
-export async function requireJob(store: Store, id: string, field = 'id'): Promise<JobRow> {
-  const row = await store.jobs.findJob(store.knex, id);
-  if (!row) throw new TelemetryError('job_not_found', `no job with id ${id}`, { field });
-  return row;
+export async function requireJob(store: Store, id: string, field = 'id'): Promise<StoredJob> {
+  const stored = await store.jobs.findJob(store.knex, id);
+  if (!stored) throw new TelemetryError('job_not_found', `no job with id ${id}`, { field });
+  return stored;
 }
 
 /** The API shape of a stored job, with its disks and (once ended) its performance metrics. */
-export async function toApiJob(store: Store, row: JobRow, nowMs: number): Promise<BackupJob> {
-  return (await withDisks(store, [row], nowMs, true))[0]!;
+export function toApiJob({ job, disks }: StoredJob, nowMs: number): BackupJob {
+  return toBackupJob(job, disks, nowMs, true);
 }
 
 export async function getBackup(store: Store, id: string, nowMs: number): Promise<BackupJob> {
-  return toApiJob(store, await requireJob(store, id), nowMs);
+  return toApiJob(await requireJob(store, id), nowMs);
 }
 
 export async function backupStats(store: Store, query: Query): Promise<BackupStats> {
@@ -113,8 +108,7 @@ function toMachine(row: MachineRow, last: BackupJob | null): Machine {
 
 async function lastJobsOf(store: Store, vmNames: string[], nowMs: number): Promise<Map<string, BackupJob>> {
   const rows = await store.jobs.lastJobs(store.knex, vmNames);
-  const jobs = await withDisks(store, [...rows.values()], nowMs);
-  return new Map(jobs.map((j) => [j.vm_name, j]));
+  return new Map([...rows].map(([vm, { job, disks }]) => [vm, toBackupJob(job, disks, nowMs)]));
 }
 
 export async function listMachines(store: Store, nowMs: number): Promise<{ machines: Machine[] }> {

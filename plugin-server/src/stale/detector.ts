@@ -83,8 +83,7 @@ export class StaleDetector {
       const message = stalledMessage(silentMs);
       const ended = await this.store.transaction(async (trx): Promise<JobEndedEvent | null> => {
         if (!(await this.store.jobs.failIfSilent(trx, candidate.id, cutoff, message, nowMs))) return null;
-        const job = (await this.store.jobs.findJob(trx, candidate.id))!;
-        const disks = (await this.store.jobs.disksOf(trx, [job.id])).get(job.id) ?? [];
+        const { job, disks } = (await this.store.jobs.findJob(trx, candidate.id))!;
         job.transfer_speed_bps = 0;
         const metrics = await finishJob(this.store, trx, job, disks, nowMs, this.options.maxChartPoints, this.options.metrics);
         await this.store.jobs.saveJobs(trx, [job], disks);
@@ -106,9 +105,9 @@ export class StaleDetector {
     const warned: string[] = [];
     for (const candidate of candidates) {
       if (!(await this.store.jobs.markWarned(this.store.knex, candidate.id, cutoff, nowMs))) continue;
-      const job = await this.store.jobs.findJob(this.store.knex, candidate.id);
-      if (!job) continue;
-      const disks = (await this.store.jobs.disksOf(this.store.knex, [job.id])).get(job.id) ?? [];
+      const stored = await this.store.jobs.findJob(this.store.knex, candidate.id);
+      if (!stored) continue;
+      const { job, disks } = stored;
       const silent_seconds = Math.round((nowMs - candidate.last_activity_at) / 1000);
       const message = `No telemetry for ${formatDuration(silent_seconds)}; the job fails after ${formatDuration(this.options.failAfterMs / 1000)} of silence`;
       warned.push(job.id);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { JobQueries } from './jobs.js';
-import type { DiskRow, JobRow, SnapshotRow } from './rows.js';
+import type { DiskRow, JobRow, SnapshotRow, StoredJob } from './rows.js';
 import type { SnapshotQueries } from './snapshots.js';
 
 /** What one ingest batch writes when it commits. */
@@ -17,9 +17,8 @@ export interface IngestWrites {
 export interface LockedJobs {
   /** Every existing job of the batch with its row version (absent: no such job). */
   versions: Map<string, number>;
-  /** Full rows, and disks, of the jobs the caller did not know at their current version. */
-  jobs: Map<string, JobRow>;
-  disks: Map<string, DiskRow[]>;
+  /** The jobs (with their disks) the caller did not know at their current version, read in full. */
+  read: Map<string, StoredJob>;
 }
 
 /**
@@ -65,8 +64,7 @@ export function knexIngestTransaction(
       trx = await begin();
       const versions = await jobs.lockVersions(trx, ids);
       const stale = [...versions].filter(([id, version]) => known.get(id) !== version).map(([id]) => id);
-      if (stale.length === 0) return { versions, jobs: new Map(), disks: new Map() };
-      return { versions, jobs: await jobs.lockJobs(trx, stale), disks: await jobs.disksOf(trx, stale) };
+      return { versions, read: stale.length ? await jobs.lockJobs(trx, stale) : new Map() };
     },
     async snapshotsOf(ids) {
       const out = new Map<string, SnapshotRow[]>();

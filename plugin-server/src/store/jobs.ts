@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { JobStatus } from '@backup-telemetry/contract';
 import { forUpdate, writeJson } from './dialect.js';
-import { disksFromDb, disksToDb, jobFromDb, type DiskRow, type JobRow } from './rows.js';
+import { disksToDb, storedJobFromDb, type DiskRow, type JobRow, type StoredJob } from './rows.js';
 import type { Tables } from './tables.js';
 
 type Db = Knex | Knex.Transaction;
@@ -52,9 +52,9 @@ export function jobQueries(tables: Tables) {
       await db(jobs).insert(jobToDb(job, jobDisks));
     },
 
-    async findJob(db: Db, id: string): Promise<JobRow | null> {
+    async findJob(db: Db, id: string): Promise<StoredJob | null> {
       const raw = await db(jobs).where({ id }).first();
-      return raw ? jobFromDb(raw) : null;
+      return raw ? storedJobFromDb(raw) : null;
     },
 
     /** Locks jobs in id order (on MySQL; a SQLite write transaction holds them all) and returns their row versions. */
@@ -65,18 +65,10 @@ export function jobQueries(tables: Tables) {
     },
 
     /** Reads and (on MySQL) locks jobs in id order, so concurrent batches cannot deadlock on them. */
-    async lockJobs(trx: Knex.Transaction, ids: string[]): Promise<Map<string, JobRow>> {
+    async lockJobs(trx: Knex.Transaction, ids: string[]): Promise<Map<string, StoredJob>> {
       const sorted = [...ids].sort();
       const rows = await forUpdate(trx, trx(jobs).whereIn('id', sorted).orderBy('id'));
-      return new Map(rows.map((r: Record<string, unknown>) => [String(r.id), jobFromDb(r)]));
-    },
-
-    async disksOf(db: Db, ids: string[]): Promise<Map<string, DiskRow[]>> {
-      const out = new Map<string, DiskRow[]>(ids.map((id) => [id, []]));
-      if (ids.length === 0) return out;
-      const rows = await db(jobs).select('id', 'disks').whereIn('id', ids);
-      for (const raw of rows) out.set(String(raw.id), disksFromDb(String(raw.id), raw.disks));
-      return out;
+      return new Map(rows.map((r: Record<string, unknown>) => [String(r.id), storedJobFromDb(r)]));
     },
 
     /**
@@ -136,7 +128,7 @@ export function jobQueries(tables: Tables) {
       return Number(row?.n ?? 0);
     },
 
-    async list(db: Db, filter: ListFilter): Promise<JobRow[]> {
+    async list(db: Db, filter: ListFilter): Promise<StoredJob[]> {
       const q = db(jobs).select('*');
       if (filter.vm_name !== undefined) q.where('vm_name', filter.vm_name);
       if (filter.repository_id !== undefined) q.where('repository_id', filter.repository_id);
@@ -147,12 +139,12 @@ export function jobQueries(tables: Tables) {
         else q.where((w) => w.where('created_at', '<', before.created_at).orWhere((o) => o.where('created_at', before.created_at).andWhere('id', '<', before.id!)));
       }
       const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
-      return rows.map(jobFromDb);
+      return rows.map(storedJobFromDb);
     },
 
     /** Newest job of each VM in `vmNames`. */
-    async lastJobs(db: Db, vmNames: string[]): Promise<Map<string, JobRow>> {
-      const out = new Map<string, JobRow>();
+    async lastJobs(db: Db, vmNames: string[]): Promise<Map<string, StoredJob>> {
+      const out = new Map<string, StoredJob>();
       if (vmNames.length === 0) return out;
       const newest = db(jobs).select('vm_name').max('created_at as created_at').whereIn('vm_name', vmNames).groupBy('vm_name').as('n');
       const rows = await db(`${jobs} as j`)
@@ -160,8 +152,8 @@ export function jobQueries(tables: Tables) {
         .select('j.*')
         .orderBy('j.id', 'desc');
       for (const raw of rows) {
-        const job = jobFromDb(raw);
-        if (!out.has(job.vm_name)) out.set(job.vm_name, job);
+        const stored = storedJobFromDb(raw);
+        if (!out.has(stored.job.vm_name)) out.set(stored.job.vm_name, stored);
       }
       return out;
     },

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
 import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, disksByJob, jobToDb } from './jobs.js';
-import { disksFromDb, jobFromDb, snapshotFromDb, type DiskRow, type JobRow, type SnapshotRow } from './rows.js';
+import { snapshotFromDb, storedJobFromDb, type SnapshotRow } from './rows.js';
 import { INSERT_CHUNK, SNAPSHOT_COLUMNS } from './snapshots.js';
 import { rowVersionCheck, type Tables } from './tables.js';
 
@@ -124,14 +124,7 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
       // Another writer (instance, stale detector) changed these since this instance committed them.
       const changed = sorted.filter((id) => known.has(id) && versions.has(id) && known.get(id) !== versions.get(id));
       if (changed.length) read.push((await run(c, readStatement(c, changed))) as Record<string, unknown>[]);
-      const jobs = new Map<string, JobRow>();
-      const disks = new Map<string, DiskRow[]>();
-      for (const raw of read.flat()) {
-        const id = String(raw.id);
-        jobs.set(id, jobFromDb(raw));
-        disks.set(id, disksFromDb(id, raw.disks));
-      }
-      return { versions, jobs, disks };
+      return { versions, read: new Map(read.flat().map((raw) => [String(raw.id), storedJobFromDb(raw)])) };
     },
 
     async snapshotsOf(ids) {

@@ -68,8 +68,20 @@ export interface MachineRow {
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/** A stored job as one read of its row gives it: the job's own columns and its disks (migration 004). */
+export interface StoredJob {
+  job: JobRow;
+  disks: DiskRow[];
+}
+
+/** A job row read in full (`SELECT *`): its columns and the disks stored on it. */
+export function storedJobFromDb(raw: Record<string, unknown>): StoredJob {
+  const job = jobFromDb(raw);
+  return { job, disks: disksFromDb(job.id, raw.disks) };
+}
+
 /** Normalises a row read from either dialect (BIGINT may arrive as string, JSON as text). */
-export function jobFromDb(raw: Record<string, unknown>): JobRow {
+function jobFromDb(raw: Record<string, unknown>): JobRow {
   const { disks: _disks, ...columns } = raw; // read apart: disksFromDb
   return {
     ...(columns as unknown as JobRow),
@@ -94,7 +106,7 @@ export function jobFromDb(raw: Record<string, unknown>): JobRow {
 }
 
 /** The disks of a job row (`backup_jobs.disks`, migration 004), in disk order. */
-export function disksFromDb(jobId: string, value: unknown): DiskRow[] {
+function disksFromDb(jobId: string, value: unknown): DiskRow[] {
   return (readJson<Record<string, unknown>[]>(value) ?? []).map((d) => diskFromDb(jobId, d)).sort((a, b) => a.disk_index - b.disk_index);
 }
 
