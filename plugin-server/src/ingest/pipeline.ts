@@ -8,7 +8,7 @@ import { RollupState, toChartPoint } from '../rollup/rollup.js';
 import { RunningRollups } from '../rollup/running.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
 import type { Store } from '../store/index.js';
-import type { IngestTransaction } from '../store/ingest-tx.js';
+import type { IngestTransaction, IngestWrites } from '../store/ingest-tx.js';
 import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
 import { applyUpdate, type JobState } from './apply.js';
 import { CommittedStates } from './committed-states.js';
@@ -226,14 +226,7 @@ export class IngestPipeline {
     if (states.size !== ids.size) return null;
     const effects = this.applyUpdates(batch, states, this.options.now());
     if (effects.ended.size > 0) return null;
-    const touched = [...effects.states.values()];
-    for (const { job } of touched) job.row_version += 1;
-    const written = await tx.commitIfUnchanged({
-      snapshots: [...effects.snapshots.values()].flat(),
-      deleteSnapshotsOf: [],
-      disks: touched.flatMap((s) => [...s.disks.values()]),
-      jobs: touched.map((s) => s.job),
-    });
+    const written = await tx.commitIfUnchanged(writesOf(effects, []));
     if (written) return effects;
     this.options.metrics.versionConflict();
     return null;
@@ -312,14 +305,7 @@ export class IngestPipeline {
       endJob(state.job, [...state.disks.values()], rollup, nowMs);
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
-    const touched = [...effects.states.values()];
-    for (const { job } of touched) job.row_version += 1;
-    await tx.commit({
-      snapshots: [...effects.snapshots].flatMap(([id, list]) => (effects.ended.has(id) ? [] : list)),
-      deleteSnapshotsOf: ended.filter((id) => storedCount.get(id) !== 0),
-      disks: touched.flatMap((s) => [...s.disks.values()]),
-      jobs: touched.map((s) => s.job),
-    });
+    await tx.commit(writesOf(effects, ended.filter((id) => storedCount.get(id) !== 0)));
     return effects;
   }
 
@@ -349,6 +335,21 @@ export class IngestPipeline {
       else for (const s of points) this.events.emit('job:update', { job, point: toChartPoint(s, startOf(state.job)) });
     }
   }
+}
+
+/**
+ * What a batch writes: every job it touched (its row version bumped: the version it commits) with its
+ * disks, and the new snapshots of the jobs that did not end (an ended job's are rolled up instead).
+ */
+function writesOf(effects: BatchEffects, deleteSnapshotsOf: string[]): IngestWrites {
+  const touched = [...effects.states.values()];
+  for (const { job } of touched) job.row_version += 1;
+  return {
+    snapshots: [...effects.snapshots].flatMap(([id, list]) => (effects.ended.has(id) ? [] : list)),
+    deleteSnapshotsOf,
+    disks: touched.flatMap((s) => [...s.disks.values()]),
+    jobs: touched.map((s) => s.job),
+  };
 }
 
 /** The database did not finish a transaction in time: treated like an unreachable database. */
