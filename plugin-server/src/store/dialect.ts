@@ -10,6 +10,20 @@ export function isMysql(knex: Knex): boolean {
   return /mysql/i.test(String(name)) || /mysql/i.test(knex.client.dialect ?? '');
 }
 
+/** Binary NO PAD collations, best first: MariaDB ≥ 10.2, MySQL ≥ 8.0. */
+const EXACT_COLLATIONS = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'];
+
+/**
+ * The collation under which text compares exactly on this MySQL/MariaDB server: no case folding and
+ * no trailing-space padding. MySQL 5.7 has neither NO PAD collation, so it gets `utf8mb4_bin` (exact
+ * case, but `"a "` still equals `"a"`).
+ */
+export async function exactCollation(knex: Knex): Promise<string> {
+  const [rows] = await knex.raw('SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN (?)', [EXACT_COLLATIONS]);
+  const found = new Set((rows as { name: string }[]).map((r) => r.name));
+  return EXACT_COLLATIONS.find((c) => found.has(c)) ?? 'utf8mb4_bin';
+}
+
 export function readJson<T>(value: unknown): T | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value === '' ? null : (JSON.parse(value) as T);
