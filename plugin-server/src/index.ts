@@ -1,6 +1,7 @@
 export { createTelemetryPlugin, type TelemetryPlugin } from './plugin.js';
 export type { TelemetryPluginOptions } from './options.js';
 export { defaultLogger, type Logger } from './logger.js';
+export { createLogSink, processLogSink, type LogSink } from './log-sink.js';
 export { knexFromUrl } from './store/connect.js';
 export { TelemetryEvents, type TelemetryEventMap } from './events.js';
 export { rollup, chartPoints, RollupState, type Sample, type RollupInput, type RollupEnd } from './rollup/rollup.js';

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Stream } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** The example hub and the simulator as real processes, the way a user starts them. */
@@ -42,17 +43,20 @@ export interface HubProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `node examples/hub/dist/server.js` with `env` on `port` and waits until it answers /healthz. */
-export async function startHub(env: Record<string, string>, port?: number): Promise<HubProcess> {
+/**
+ * Starts `node examples/hub/dist/server.js` with `env` on `port` and waits until it answers /healthz.
+ * With `logTo` (say, another process's stdin) the hub's stdout and stderr go there, and `output()` is empty.
+ */
+export async function startHub(env: Record<string, string>, port?: number, logTo?: Stream): Promise<HubProcess> {
   const boundPort = port ?? (await freePort());
   const child = spawn(process.execPath, [HUB_SERVER], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(boundPort), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logTo ?? 'pipe', logTo ?? 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => { output += chunk; });
-  child.stderr!.on('data', (chunk) => { output += chunk; });
+  child.stdout?.on('data', (chunk) => { output += chunk; });
+  child.stderr?.on('data', (chunk) => { output += chunk; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${boundPort}`;
   const deadline = Date.now() + 15_000;

@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
+import { processLogSink } from '@backup-telemetry/plugin-server';
 import { createHub, type Hub } from './app.js';
 import { ConfigError, readConfig } from './config.js';
 import { logStartupAdvice } from './advice.js';
 
-const logger = pino({ name: 'example-hub', level: process.env.LOG_LEVEL?.trim() || 'info' });
+// pino's own stdout writer retries a broken pipe forever when it flushes at exit; this sink never blocks.
+const logSink = processLogSink(process.stdout);
+const logger = pino({ name: 'example-hub', level: process.env.LOG_LEVEL?.trim() || 'info' }, logSink);
+
+/** Exits once the log lines reached stdout, or after `flushMs` when stdout is slow or gone. */
+function exitAfterLogs(code: number, flushMs = 2000): void {
+  void logSink.flush(flushMs).then(() => process.exit(code));
+}
 
 async function main(): Promise<void> {
   let config;
@@ -13,7 +21,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     logger.fatal({ variable: error.variable }, `bad configuration: ${error.message}`);
-    process.exit(2);
+    return exitAfterLogs(2);
   }
 
   let hub: Hub;
@@ -21,7 +29,7 @@ async function main(): Promise<void> {
     hub = await createHub(config, logger);
   } catch (error) {
     logger.fatal({ err: error }, `the hub could not start: ${(error as Error).message}`);
-    process.exit(1);
+    return exitAfterLogs(1);
   }
   const port = await hub.listen();
   const url = `http://localhost:${port}`;
@@ -32,18 +40,19 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      exitAfterLogs(1, 200);
+      return;
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, committing queued telemetry');
     const force = setTimeout(() => {
       logger.error('shutdown took longer than 10 s: exiting anyway');
-      process.exit(1);
+      exitAfterLogs(1, 500);
     }, 10_000);
     force.unref();
     hub.close().then(
-      () => { logger.info('hub stopped'); process.exit(0); },
-      (error) => { logger.error({ err: error }, 'error while shutting down'); process.exit(1); },
+      () => { logger.info({ dropped_log_lines: logSink.droppedLines }, 'hub stopped'); exitAfterLogs(0); },
+      (error) => { logger.error({ err: error }, 'error while shutting down'); exitAfterLogs(1); },
     );
   };
   process.on('SIGTERM', stop);
@@ -52,5 +61,5 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   logger.fatal({ err: error }, 'the hub crashed at start');
-  process.exit(1);
+  exitAfterLogs(1);
 });
