@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { randomFolder, startBridge } from './support/bridge.js';
 import { startHub, type TestHub } from './support/hub.js';
+import { readmeCommands, readmeWorld, registeredJobId, runAsWritten } from './support/readme.js';
 import { borgRepo, buildBridge, installed, removeTempDirs } from './support/tools.js';
 
 const DATA_BYTES = 64 * 1024 * 1024;
@@ -53,5 +54,26 @@ describe('backup-telemetry run -- borg create (real borg, real hub)', { skip: !h
     const job = await hub.job(id);
     assert.equal(job.status, 'failed');
     assert.match(job.error_message ?? '', /passphrase supplied in BORG_PASSPHRASE.*is incorrect\. \(exit code 2\)/);
+  });
+
+  it('runs the borg commands of packages/bridge/README.md as written, through npx from the repository root: the job ends completed with the archive\'s bytes', async () => {
+    const { home, documentsBytes, repository } = await readmeWorld('/tmp/borg-repo');
+    const run = runAsWritten(readmeCommands('packages/bridge/README.md', 'borg'), { hubPort: Number(new URL(hub.url).port), home, repository });
+    assert.equal(await run.exited, 0, run.stderr);
+    const archive = (JSON.parse(run.stdout) as { archive: { stats: { original_size: number } } }).archive;
+    const job = await hub.job(registeredJobId(run.stderr));
+    assert.equal(job.status, 'completed');
+    assert.equal(job.repository_path, repository[1]);
+    assert.equal(job.bytes_transferred, archive.stats.original_size);
+    assert.ok(job.bytes_transferred >= documentsBytes);
+  });
+
+  it('exits through npx with borg\'s own status when the README\'s create fails (no repository yet)', async () => {
+    const { home, repository } = await readmeWorld('/tmp/borg-repo');
+    const lines = readmeCommands('packages/bridge/README.md', 'borg').filter((line) => !line.startsWith('borg init'));
+    const run = runAsWritten(lines, { hubPort: Number(new URL(hub.url).port), home, repository });
+    assert.equal(await run.exited, 2, run.stderr);
+    assert.match(run.stderr, /does not exist/);
+    assert.equal((await hub.job(registeredJobId(run.stderr))).status, 'failed');
   });
 });

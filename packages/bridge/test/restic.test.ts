@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BackupJob } from '@backup-telemetry/contract';
 import { randomFolder, startBridge } from './support/bridge.js';
 import { startHub, type TestHub } from './support/hub.js';
+import { readmeCommands, readmeWorld, registeredJobId, runAsWritten } from './support/readme.js';
 import { buildBridge, installed, removeTempDirs, restic, resticRepo } from './support/tools.js';
 
 const DATA_BYTES = 240 * 1024 * 1024;
@@ -159,6 +160,33 @@ describe('backup-telemetry run -- restic (real restic, real hub)', { skip }, () 
       assert.match(run.stderr, /running without telemetry/);
       assert.equal((JSON.parse(restic(['-r', repo, 'snapshots', '--json'], env).stdout) as unknown[]).length, 1);
     }
+  });
+
+  for (const readme of ['README.md', 'packages/bridge/README.md']) {
+    it(`runs the restic commands of ${readme} as written, through npx from the repository root: the job ends completed with the bytes of ~/Documents`, async () => {
+      const { home, documentsBytes, repository } = await readmeWorld('/tmp/restic-repo');
+      const run = runAsWritten(readmeCommands(readme, 'restic'), { hubPort: Number(new URL(hub.url).port), home, repository });
+      assert.equal(await run.exited, 0, run.stderr);
+      const job = await hub.job(registeredJobId(run.stderr));
+      assert.equal(job.status, 'completed');
+      assert.equal(job.vm_name, hostname());
+      assert.equal(job.repository_id, 'local');
+      assert.equal(job.repository_path, repository[1]);
+      assert.equal(job.bytes_transferred, documentsBytes);
+      assert.equal(job.details?.exit_code, 0);
+    });
+  }
+
+  it('exits through npx with restic\'s own status when the README\'s backup command fails (no repository yet)', async () => {
+    const { home, repository } = await readmeWorld('/tmp/restic-repo');
+    const lines = readmeCommands('README.md', 'restic').filter((line) => !line.startsWith('restic init'));
+    const run = runAsWritten(lines, { hubPort: Number(new URL(hub.url).port), home, repository });
+    const direct = restic(['-r', repository[1], 'backup', '--json', join(home, 'Documents')], { ...process.env, RESTIC_PASSWORD: 'x', HOME: home });
+    assert.notEqual(direct.status, 0);
+    assert.equal(await run.exited, direct.status, run.stderr);
+    const job = await hub.job(registeredJobId(run.stderr));
+    assert.equal(job.status, 'failed');
+    assert.match(job.error_message ?? '', new RegExp(`exit code ${direct.status}`));
   });
 });
 

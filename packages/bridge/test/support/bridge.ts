@@ -21,7 +21,12 @@ export interface BridgeRun {
 
 /** Spawns `node dist/cli.js run …args` (build first: `npx tsc -b packages/bridge`). */
 export function startBridge(args: string[], env: NodeJS.ProcessEnv = {}): BridgeRun {
-  const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  return startProcess(process.execPath, [CLI, 'run', ...args], env);
+}
+
+/** Spawns any command (a shell running a README's lines, say) and collects its output like `startBridge`. */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): BridgeRun {
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const run = { child, stdout: '', stderr: '' } as BridgeRun;
   const waiters: { text: string; resolve(): void }[] = [];
   const check = () => {
