@@ -1,4 +1,4 @@
-import { isTerminalStatus, TelemetryError, type NormalizedUpdate } from '@backup-telemetry/contract';
+import { isTerminalStatus, TelemetryError, type JobStatus, type NormalizedUpdate, type TerminalStatus } from '@backup-telemetry/contract';
 import { startOf, type DiskRow, type JobRow, type SnapshotRow } from '../store/rows.js';
 
 /** A job and its disks as one batch holds them while applying updates in memory. */
@@ -57,7 +57,8 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
   const stamp = update.timestamp_ms;
   if (stamp !== undefined && job.last_update_at !== null && stamp <= job.last_update_at) {
     job.last_telemetry_at = nowMs;
-    return { applied: false, reason: 'older' };
+    if (update.status === undefined || !isTerminalStatus(update.status)) return { applied: false, reason: 'older' };
+    return applyLateEnd(job, update, update.status, nowMs);
   }
 
   const previousPhase = job.current_phase;
@@ -88,15 +89,10 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
 
   if (update.error !== undefined) job.error_message = update.error;
   if (update.details) job.details = { ...(job.details ?? {}), ...update.details };
-  if (status === 'failed' && !job.error_message) job.error_message = FAILED_WITHOUT_MESSAGE;
-
-  job.status = status;
-  job.last_telemetry_at = nowMs;
   job.last_update_at = stamp ?? Math.max(nowMs, job.last_update_at ?? 0);
-  job.stale_warned_at = null;
+  setStatus(job, status, at, nowMs);
 
   const ended = isTerminalStatus(status);
-  if (ended) job.completed_at = at;
   let snapshot: SnapshotRow | null = null;
   if (status === 'running') {
     const due = job.last_snapshot_at === null || at - job.last_snapshot_at >= snapshotIntervalMs || job.current_phase !== previousPhase;
@@ -118,4 +114,27 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
     }
   }
   return { applied: true, snapshot, ended };
+}
+
+/** The status an applied update leaves, with what goes with it: liveness, and an end's time and default error. */
+function setStatus(job: JobRow, status: JobStatus, atMs: number, nowMs: number): void {
+  if (status === 'failed' && !job.error_message) job.error_message = FAILED_WITHOUT_MESSAGE;
+  job.status = status;
+  job.last_telemetry_at = nowMs;
+  job.stale_warned_at = null;
+  if (isTerminalStatus(status)) job.completed_at = atMs;
+}
+
+/**
+ * An end stamped at or before the newest applied update (an agent that restarted or failed over to
+ * another host, an NTP step, a future stamp before it): the end is never dropped, but the newer
+ * progress stays. The end brings its status, its error, and the `details` keys the job lacks; bytes,
+ * totals, percent, phase and disks stay as the newer updates left them (the common end then sums the
+ * disks and rolls the job up). It is placed at its own measured time, never before the newest chart point.
+ */
+function applyLateEnd(job: JobRow, update: NormalizedUpdate, status: TerminalStatus, nowMs: number): ApplyOutcome {
+  if (update.error !== undefined) job.error_message = update.error;
+  if (update.details) job.details = { ...update.details, ...(job.details ?? {}) };
+  setStatus(job, status, measuredAt(job, update.timestamp_ms, nowMs), nowMs);
+  return { applied: true, snapshot: null, ended: true };
 }
