@@ -16,8 +16,35 @@ export function isTerminalStatus(status: string): status is TerminalStatus {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
-export const DISK_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type DiskStatus = (typeof DISK_STATUSES)[number];
+/**
+ * The disk statuses the hub and the components know (README, "REST API"). A disk's status is the
+ * backup product's own word for what it does with that disk, so the list is open: any other short
+ * lowercase token (`DISK_STATUS_PATTERN`) is stored and shown as sent, without a colour of its own.
+ */
+export const DISK_STATUSES = [
+  'pending', 'queued', 'waiting', 'snapshotting', 'running', 'transferring', 'verifying',
+  'completed', 'skipped', 'failed', 'cancelled',
+] as const;
+export type KnownDiskStatus = (typeof DISK_STATUSES)[number];
+/** A known status, or any other token matching `DISK_STATUS_PATTERN`. */
+export type DiskStatus = KnownDiskStatus | (string & {});
+
+/** Known disk statuses after which the disk does no more work; a job's end leaves them as they are. */
+export const FINAL_DISK_STATUSES = ['completed', 'skipped', 'failed', 'cancelled'] as const satisfies readonly KnownDiskStatus[];
+
+/**
+ * A well-formed disk status: 1–16 characters of lowercase letters, digits, `_` and `-`, starting with
+ * a letter (16 is the width of the schema's status columns).
+ */
+export const DISK_STATUS_PATTERN = /^[a-z][a-z0-9_-]{0,15}$/;
+
+export function isKnownDiskStatus(status: string): status is KnownDiskStatus {
+  return (DISK_STATUSES as readonly string[]).includes(status);
+}
+
+export function isFinalDiskStatus(status: string): boolean {
+  return (FINAL_DISK_STATUSES as readonly string[]).includes(status);
+}
 
 /** Progress of one disk inside a telemetry update. */
 export interface DiskProgress {
