@@ -123,16 +123,16 @@ export interface MachineInfo {
   disks?: MachineDisk[];
 }
 
-/** One point of a speed chart. */
+/** One point of a speed chart, as the design documents define it. */
 export interface ChartPoint {
   /** Seconds since the job started. */
   t: number;
-  /** Transfer speed in MiB/s (2 decimals). */
+  /** Transfer speed in bytes per second (a whole number; divide by 1024² for MiB/s). */
   s: number;
   /** Progress percent (1 decimal). */
   p: number;
-  /** Phase name; present on the first point and wherever the phase changes. */
-  phase?: string;
+  /** The phase the job was in at this point, on every point (`''` before the client named one). */
+  phase: string;
 }
 
 /** A stretch of time a job spent in one phase. */
@@ -248,4 +248,4 @@ export interface CurrentState {
 export type HistoryResponse =
   | { job_id: string; job_type: JobType; data_source: 'rolled_up'; status: JobStatus; performance_metrics: PerformanceMetrics }
   | { job_id: string; job_type: JobType; data_source: 'live_snapshots'; status: JobStatus; current_state: CurrentState; chart_data: ChartPoint[] }
-  | { job_id: string; job_type: JobType; data_source: 'none'; status: JobStatus };
+  | { job_id: string; job_type: JobType; data_source: 'none'; status: JobStatus; message: string };
