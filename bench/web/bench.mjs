@@ -47,7 +47,8 @@ export async function run({ log }) {
     await page.waitForFunction(() => customElements.get('bt-speed-chart'));
     timings = await page.evaluate(async ({ count, rounds }) => {
       const el = document.querySelector('bt-speed-chart');
-      const point = (i) => ({ t: i * 5, s: Math.round((120 + 60 * Math.sin(i / 50)) * 100) / 100, p: Math.min(100, Math.round((i / 120) * 10) / 10), ...(i === 0 ? { phase: 'transferring' } : {}) });
+      // As the hub sends it: s in bytes per second, the phase on every point (the chart draws MiB/s).
+      const point = (i) => ({ t: i * 5, s: Math.round((120 + 60 * Math.sin(i / 50)) * 1_048_576), p: Math.min(100, Math.round((i / 120) * 10) / 10), phase: 'transferring' });
       el.points = Array.from({ length: count }, (_, i) => point(i));
       await el.updateComplete;
       if (!el.chart) throw new Error('bt-speed-chart drew no chart');

@@ -65,7 +65,7 @@ describe('socket ingest and live push', () => {
     await send(hub.http, id, update({ bytes_transferred: 2000, transfer_speed_bps: 3 * 1_048_576, current_phase: 'transferring' })).expect(200);
     const [a, b] = await Promise.all([gotJob, gotVm]);
     assert.equal(a.job.bytes_transferred, 2000);
-    assert.deepEqual({ s: a.point.s, phase: a.point.phase }, { s: 3, phase: 'transferring' });
+    assert.deepEqual({ s: a.point.s, phase: a.point.phase }, { s: 3 * 1_048_576, phase: 'transferring' }, 's in bytes per second');
     assert.equal(b.job.backup_id, id);
     await sleep(100);
     assert.equal(strayUpdates.length, 0, 'other rooms hear nothing');

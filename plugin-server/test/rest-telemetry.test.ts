@@ -32,6 +32,33 @@ for (const backend of backends()) {
       assert.ok(after.last_telemetry_at);
     });
 
+    it("applies the design documents' payload, whose disks are transferring and pending, and reads it back", async () => {
+      const id = await registerJob(hub.http);
+      const payload = {
+        job_id: id, job_type: 'backup', status: 'running', current_phase: 'transferring',
+        bytes_transferred: 45678901234, total_bytes: 109521739776, transfer_speed_bps: 125000000, eta_seconds: 512, progress_percent: 42.5,
+        disks: [
+          { disk_index: 0, bytes_transferred: 42949672960, total_bytes: 102000000000, status: 'transferring', progress_percent: 42.1 },
+          { disk_index: 1, bytes_transferred: 2729228274, total_bytes: 7521739776, status: 'pending', progress_percent: 0.0 },
+        ],
+        error: null, timestamp: new Date().toISOString(),
+      };
+      const res = await send(hub.http, id, payload).expect(200);
+      assert.equal(res.body.applied, true);
+      const after = await job(id);
+      assert.deepEqual(after.disks.map((d: { status: string }) => d.status), ['transferring', 'pending']);
+      assert.equal(after.disks[0].bytes_transferred, 42949672960);
+      assert.equal(after.bytes_transferred, 45678901234);
+    });
+
+    it('stores an unknown but well-formed disk status as sent, and ends a disk still at work with its job', async () => {
+      const id = await registerJob(hub.http);
+      await send(hub.http, id, update({ disks: [{ disk_index: 0, status: 'deduplicating' }, { disk_index: 1, status: 'verifying' }] })).expect(200);
+      assert.deepEqual((await job(id)).disks.map((d: { status: string }) => d.status), ['deduplicating', 'verifying']);
+      await send(hub.http, id, update({ status: 'completed' })).expect(200);
+      assert.deepEqual((await job(id)).disks.map((d: { status: string }) => d.status), ['deduplicating', 'completed']);
+    });
+
     it('accepts body job_id and job_type that agree with the route, and an ISO or epoch timestamp', async () => {
       const id = await registerJob(hub.http);
       await send(hub.http, id, update({ job_id: id, job_type: 'backup', timestamp: new Date().toISOString() })).expect(200);
@@ -52,6 +79,9 @@ for (const backend of backends()) {
       ['a number beyond 2^53', { total_bytes: 2 ** 60 }, 'total_bytes'],
       ['an error that is not text', { error: { message: 'x' } }, 'error'],
       ['a body job_id for another job', { job_id: 'someone-else' }, 'job_id'],
+      ['a disk status with markup', { disks: [{ disk_index: 0, status: '<img src=x>' }] }, 'disks[0].status'],
+      ['a disk status over 16 characters', { disks: [{ disk_index: 0, status: 'x'.repeat(17) }] }, 'disks[0].status'],
+      ['a disk status that is not text', { disks: [{ disk_index: 0, status: 3 }] }, 'disks[0].status'],
       ['disks that are not a list', { disks: { disk_index: 0 } }, 'disks'],
     ];
     for (const [what, body, field] of badUpdates) {

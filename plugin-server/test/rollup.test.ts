@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chartPoints, rollup, RollupState, type Sample } from '../src/index.js';
 import { RunningRollups } from '../src/rollup/running.js';
+import { metricsFromDb, metricsToDb } from '../src/store/metrics-json.js';
 import type { JobRow } from '../src/store/rows.js';
 
 const MIB = 1_048_576;
@@ -34,7 +35,7 @@ describe('min/max bucket chart', () => {
       assert.ok(points.length <= max && points.length >= least, `${points.length} points for at most ${max}`);
       assert.equal(points[0]!.t, 5);
       assert.equal(points[points.length - 1]!.t, n * 5);
-      assert.ok(points.some((p) => p.s === 999), `the peak survives at ${max} points`);
+      assert.ok(points.some((p) => p.s === 999 * MIB), `the peak survives at ${max} points, in bytes per second`);
       assert.deepEqual(points.map((p) => p.t), [...points.map((p) => p.t)].sort((a, b) => a - b), 'points stay in time order');
     }
   });
@@ -46,7 +47,7 @@ describe('min/max bucket chart', () => {
 
   it('shows the slowest stretch as well as the fastest', () => {
     const s = Array.from({ length: 10_000 }, (_, i) => at(i + 1, (i === 4_000 ? 1 : 100) * MIB));
-    assert.ok(chartPoints(s, 1_000_000, 200).some((p) => p.s === 1), 'a dip to 1 MiB/s is on the chart');
+    assert.ok(chartPoints(s, 1_000_000, 200).some((p) => p.s === MIB), 'a dip to 1 MiB/s is on the chart');
   });
 });
 
@@ -122,17 +123,21 @@ describe('rollup', () => {
     assert.equal(m.phases[1]!.start_t, 12);
     assert.equal(m.phases[2]!.end_t, 60);
     assert.equal(m.chart_data[0]!.phase, 'snapshot');
-    assert.equal(m.chart_data[1]!.phase, undefined, 'phase is only repeated where it changes');
+    assert.equal(m.chart_data[1]!.phase, 'snapshot', 'every point names its phase');
     assert.equal(m.chart_data[5]!.phase, 'transferring');
+    assert.deepEqual(m.chart_data[3], { t: 8, s: 23 * MIB, p: 13.3, phase: 'snapshot' }, 'the documents\' point: s in whole bytes per second');
+    const stored = metricsToDb(m);
+    assert.equal(stored.chart_data[1]!.phase, undefined, 'the stored form names the phase only where it changes');
+    assert.deepEqual(metricsFromDb(JSON.parse(JSON.stringify(stored))), m, 'and reads back as it was');
   });
 
   it('keeps a 24-hour job within a few KB and keeps its true peak', () => {
     const s = samples(17_280, 5, (i) => (i === 9_000 ? 480 : 120 + Math.sin(i / 40) * 30), (i) => (i < 100 ? 'snapshot' : 'transferring'));
     const m = rollup({ samples: s, startedAtMs: 1_000_000, completedAtMs: 1_000_000 + 86_400_000, bytesTransferred: s[s.length - 1]!.bytes_transferred, maxChartPoints: 200 });
     assert.ok(m.chart_data.length <= 200 && m.chart_data.length >= 100, `${m.chart_data.length} chart points`);
-    assert.equal(Math.max(...m.chart_data.map((p) => p.s)), 480);
-    const size = JSON.stringify(m).length;
-    assert.ok(size < 7000, `rollup is ${size} bytes`);
+    assert.equal(Math.max(...m.chart_data.map((p) => p.s)), 480 * MIB);
+    const size = JSON.stringify(metricsToDb(m)).length;
+    assert.ok(size < 7500, `rollup is ${size} bytes as stored`);
   });
 
   it('never reports a peak below the average when the samples missed the fastest stretch', () => {

@@ -37,25 +37,21 @@ export function job(overrides: Partial<BackupJob> = {}): BackupJob {
   };
 }
 
-/** `n` points, one every `step` seconds, walking through `phases` in equal stretches. */
+/** `n` points as the hub sends them (`s` in bytes/s, `speed` in MiB/s), one every `step` seconds, walking through `phases` in equal stretches. */
 export function points(n: number, { step = 2, phases = ['snapshot', 'transfer', 'finalize'], speed = 100 } = {}): ChartPoint[] {
   const out: ChartPoint[] = [];
-  let lastPhase: string | undefined;
   for (let i = 0; i < n; i++) {
     const phase = phases[Math.min(phases.length - 1, Math.floor((i / n) * phases.length))];
-    const point: ChartPoint = { t: i * step, s: speed + (i % 7), p: Math.round(((i + 1) / n) * 1000) / 10 };
-    if (phase !== lastPhase) point.phase = phase;
-    lastPhase = phase;
-    out.push(point);
+    out.push({ t: i * step, s: (speed + (i % 7)) * MIB, p: Math.round(((i + 1) / n) * 1000) / 10, phase });
   }
   return out;
 }
 
 export function metrics(chart: ChartPoint[], overrides: Partial<PerformanceMetrics> = {}): PerformanceMetrics {
-  const speeds = chart.map((p) => p.s);
+  const speeds = chart.map((p) => p.s / MIB);
   const peak = Math.max(...speeds);
   const avg = speeds.reduce((a, b) => a + b, 0) / speeds.length;
-  const phaseStarts = chart.filter((p) => p.phase !== undefined);
+  const phaseStarts = chart.filter((p, i) => p.phase !== chart[i - 1]?.phase);
   return {
     duration_seconds: chart[chart.length - 1].t,
     transfer_seconds: chart[chart.length - 1].t,

@@ -48,9 +48,9 @@ describe('live updates over Socket.IO', () => {
       await waitUntil(() => chartEl.chart && speedSeries(chartEl).length === 10, 'chart seeded from REST history and the subscribe ack');
 
       const updated: BackupJob = { ...running, progress_percent: 55 };
-      await hub.push(rooms.job(running.backup_id), SERVER_EVENTS.update, { job: updated, point: { t: 40, s: 321, p: 55 } });
+      await hub.push(rooms.job(running.backup_id), SERVER_EVENTS.update, { job: updated, point: { t: 40, s: 321 * 1024 * 1024, p: 55, phase: 'transfer' } });
       await waitUntil(() => speedSeries(chartEl).length === 11, 'live point appended');
-      expect(speedSeries(chartEl)[10]).to.deep.equal([40, 321]);
+      expect(speedSeries(chartEl)[10], 'bytes per second drawn as MiB/s').to.deep.equal([40, 321]);
 
       const rolled = metrics(points(25, { speed: 140 }));
       await hub.push(rooms.vm('live-01'), SERVER_EVENTS.completed, {
@@ -153,7 +153,7 @@ describe('live updates over Socket.IO', () => {
       const el = await fixture<BtSpeedChart>(html`<bt-speed-chart job-id=${running.backup_id} socket-url=${await hub.url()}></bt-speed-chart>`);
       await chartReady(el);
       await waitUntil(async () => (await hub.roomSize(rooms.job(running.backup_id))) === 1, 'subscribed');
-      await hub.push(rooms.job(running.backup_id), SERVER_EVENTS.update, { job: running, point: { t: 100, s: 42, p: 50 } });
+      await hub.push(rooms.job(running.backup_id), SERVER_EVENTS.update, { job: running, point: { t: 100, s: 42 * 1024 * 1024, p: 50, phase: 'transfer' } });
       await waitUntil(() => speedSeries(el).length === 6, 'point appended');
       el.remove();
     } finally {

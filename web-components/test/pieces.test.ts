@@ -144,4 +144,12 @@ describe('bt-job-progress', () => {
     const text = el.shadowRoot!.textContent!.replace(/\s+/g, ' ');
     expect(text).to.include('Elapsed not started').and.include('ETA —').and.include('0.0%');
   });
+
+  it("shows each disk's status, coloured by meaning, and an unknown one neutrally as sent", async () => {
+    const disk = (disk_index: number, status: string) => ({ disk_index, bytes_transferred: 10, total_bytes: 100, status, progress_percent: 10 });
+    const el = await fixture<BtJobProgress>(html`<bt-job-progress .job=${job({ disks: [disk(0, 'transferring'), disk(1, 'pending'), disk(2, 'failed'), disk(3, 'dedup_pass')] })}></bt-job-progress>`);
+    const chips = [...el.shadowRoot!.querySelectorAll<HTMLElement>('[part="disk-status"]')];
+    expect(chips.map((c) => [c.textContent, c.classList[1]])).to.deep.equal([['transferring', 'active'], ['pending', 'waiting'], ['failed', 'error'], ['dedup_pass', 'neutral']]);
+    expect(getComputedStyle(chips[0]!).color).to.not.equal(getComputedStyle(chips[3]!).color);
+  });
 });

@@ -7,6 +7,8 @@ import { chartReady, speedSeries } from './helpers.js';
 type Option = { series: { id: string; color: string; markArea: { data: [{ name: string; xAxis: number }, { xAxis: number }][] } }[] };
 const option = (el: BtSpeedChart) => el.chart!.getOption() as unknown as Option;
 
+
+const MIB = 1024 * 1024;
 describe('bt-speed-chart', () => {
   it('draws speed and progress against elapsed time with the phases marked', async () => {
     const data = metrics(points(30, { phases: ['snapshot', 'transfer', 'finalize'] }));
@@ -21,11 +23,11 @@ describe('bt-speed-chart', () => {
   it('appends a live point to the drawn chart and extends the phases', async () => {
     const el = await fixture<BtSpeedChart>(html`<bt-speed-chart .points=${points(10)} live></bt-speed-chart>`);
     await chartReady(el);
-    expect(el.appendPoint({ t: 20, s: 250, p: 55, phase: 'verify' })).to.be.true;
-    expect(el.appendPoint({ t: 20, s: 1, p: 1 }), 'a repeated timestamp is ignored').to.be.false;
+    expect(el.appendPoint({ t: 20, s: 250 * MIB, p: 55, phase: 'verify' })).to.be.true;
+    expect(el.appendPoint({ t: 20, s: 1, p: 1, phase: 'verify' }), 'a repeated timestamp is ignored').to.be.false;
     const series = speedSeries(el);
     expect(series).to.have.length(11);
-    expect(series[10]).to.deep.equal([20, 250]);
+    expect(series[10], 'bytes per second drawn as MiB/s').to.deep.equal([20, 250]);
     expect(option(el).series[0].markArea.data.map(([from]) => from.name)).to.deep.equal(['snapshot', 'transfer', 'finalize', 'verify']);
     expect(el.shadowRoot!.textContent).to.include('Live');
   });
@@ -33,7 +35,7 @@ describe('bt-speed-chart', () => {
   it('starts drawing when the first live point arrives on an empty chart', async () => {
     const el = await fixture<BtSpeedChart>(html`<bt-speed-chart live></bt-speed-chart>`);
     expect(el.shadowRoot!.textContent).to.include('No performance data for this backup');
-    el.appendPoint({ t: 0, s: 10, p: 0.5, phase: 'snapshot' });
+    el.appendPoint({ t: 0, s: 10 * MIB, p: 0.5, phase: 'snapshot' });
     await el.updateComplete;
     await chartReady(el);
     expect(speedSeries(el)).to.deep.equal([[0, 10]]);
@@ -55,10 +57,10 @@ describe('bt-speed-chart', () => {
   });
 
   it('exports its data as CSV with spreadsheet formulas defused', async () => {
-    const data = [{ t: 0, s: 1.5, p: 0, phase: '=HYPERLINK("http://x")' }, { t: 2, s: 3, p: 10 }];
+    const data = [{ t: 0, s: 1.5 * MIB, p: 0, phase: '=HYPERLINK("http://x")' }, { t: 2, s: 3_000_000, p: 10, phase: '=HYPERLINK("http://x")' }];
     const el = await fixture<BtSpeedChart>(html`<bt-speed-chart .points=${data}></bt-speed-chart>`);
     expect(el.toCsv()).to.equal(
-      't_seconds,speed_mibps,progress_percent,phase\n0,1.5,0,"\'=HYPERLINK(""http://x"")"\n2,3,10,"\'=HYPERLINK(""http://x"")"\n',
+      't_seconds,speed_mibps,progress_percent,phase\n0,1.5,0,"\'=HYPERLINK(""http://x"")"\n2,2.86,10,"\'=HYPERLINK(""http://x"")"\n',
     );
   });
 

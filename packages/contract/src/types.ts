@@ -16,8 +16,35 @@ export function isTerminalStatus(status: string): status is TerminalStatus {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
-export const DISK_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type DiskStatus = (typeof DISK_STATUSES)[number];
+/**
+ * The disk statuses the hub and the components know (README, "REST API"). A disk's status is the
+ * backup product's own word for what it does with that disk, so the list is open: any other short
+ * lowercase token (`DISK_STATUS_PATTERN`) is stored and shown as sent, without a colour of its own.
+ */
+export const DISK_STATUSES = [
+  'pending', 'queued', 'waiting', 'snapshotting', 'running', 'transferring', 'verifying',
+  'completed', 'skipped', 'failed', 'cancelled',
+] as const;
+export type KnownDiskStatus = (typeof DISK_STATUSES)[number];
+/** A known status, or any other token matching `DISK_STATUS_PATTERN`. */
+export type DiskStatus = KnownDiskStatus | (string & {});
+
+/** Known disk statuses after which the disk does no more work; a job's end leaves them as they are. */
+export const FINAL_DISK_STATUSES = ['completed', 'skipped', 'failed', 'cancelled'] as const satisfies readonly KnownDiskStatus[];
+
+/**
+ * A well-formed disk status: 1–16 characters of lowercase letters, digits, `_` and `-`, starting with
+ * a letter (16 is the width of the schema's status columns).
+ */
+export const DISK_STATUS_PATTERN = /^[a-z][a-z0-9_-]{0,15}$/;
+
+export function isKnownDiskStatus(status: string): status is KnownDiskStatus {
+  return (DISK_STATUSES as readonly string[]).includes(status);
+}
+
+export function isFinalDiskStatus(status: string): boolean {
+  return (FINAL_DISK_STATUSES as readonly string[]).includes(status);
+}
 
 /** Progress of one disk inside a telemetry update. */
 export interface DiskProgress {
@@ -96,16 +123,16 @@ export interface MachineInfo {
   disks?: MachineDisk[];
 }
 
-/** One point of a speed chart. */
+/** One point of a speed chart, as the design documents define it. */
 export interface ChartPoint {
   /** Seconds since the job started. */
   t: number;
-  /** Transfer speed in MiB/s (2 decimals). */
+  /** Transfer speed in bytes per second (a whole number; divide by 1024² for MiB/s). */
   s: number;
   /** Progress percent (1 decimal). */
   p: number;
-  /** Phase name; present on the first point and wherever the phase changes. */
-  phase?: string;
+  /** The phase the job was in at this point, on every point (`''` before the client named one). */
+  phase: string;
 }
 
 /** A stretch of time a job spent in one phase. */
@@ -221,4 +248,4 @@ export interface CurrentState {
 export type HistoryResponse =
   | { job_id: string; job_type: JobType; data_source: 'rolled_up'; status: JobStatus; performance_metrics: PerformanceMetrics }
   | { job_id: string; job_type: JobType; data_source: 'live_snapshots'; status: JobStatus; current_state: CurrentState; chart_data: ChartPoint[] }
-  | { job_id: string; job_type: JobType; data_source: 'none'; status: JobStatus };
+  | { job_id: string; job_type: JobType; data_source: 'none'; status: JobStatus; message: string };

@@ -1,7 +1,7 @@
 import { invalid, TelemetryError } from './errors.js';
 import {
-  BACKUP_TYPES, DISK_STATUSES, JOB_STATUSES, JOB_TYPES,
-  type BackupType, type DiskProgress, type JobType, type MachineInfo, type NormalizedUpdate, type ValidRegisterJob,
+  BACKUP_TYPES, DISK_STATUS_PATTERN, JOB_STATUSES, JOB_TYPES,
+  type BackupType, type DiskProgress, type DiskStatus, type JobType, type MachineInfo, type NormalizedUpdate, type ValidRegisterJob,
 } from './types.js';
 
 /** Caps on untrusted input, shared by server and client. */
@@ -90,6 +90,15 @@ function oneOf<T extends string>(obj: Input, key: string, path: string, allowed:
   return value as T;
 }
 
+/** A disk's status: a known one or any other well-formed token (`DISK_STATUS_PATTERN`), stored as sent. */
+function diskStatus(obj: Input, path: string): DiskStatus | undefined {
+  const value = own(obj, 'status');
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalid(path, 'must be a string');
+  if (!DISK_STATUS_PATTERN.test(value)) throw invalid(path, 'must be 1-16 lowercase letters, digits, _ or - (starting with a letter), e.g. transferring');
+  return value;
+}
+
 /** Checks a job id from a path, a body or an event. */
 export function validateJobId(value: unknown, field = 'job_id'): string {
   if (typeof value !== 'string') throw invalid(field, 'must be a string');
@@ -139,7 +148,7 @@ function validateDisks(value: unknown, path: string, allowProgress: boolean): Di
     if (!allowProgress) return disk;
     const bytes = integer(raw, 'bytes_transferred', `${p}.bytes_transferred`);
     if (bytes !== undefined) disk.bytes_transferred = bytes;
-    const status = oneOf(raw, 'status', `${p}.status`, DISK_STATUSES);
+    const status = diskStatus(raw, `${p}.status`);
     if (status !== undefined) disk.status = status;
     const percent = number(raw, 'progress_percent', `${p}.progress_percent`, 100);
     if (percent !== undefined) disk.progress_percent = percent;

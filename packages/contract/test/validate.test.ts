@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatDuration, TelemetryError, validateRegisterJob, validateUpdate } from '../src/index.js';
+import { DISK_STATUSES, formatDuration, TelemetryError, validateRegisterJob, validateUpdate } from '../src/index.js';
 
 const route = { jobId: 'job-1', jobType: 'backup' };
 
@@ -35,6 +35,23 @@ describe('validateUpdate', () => {
     assert.equal(fieldOf(() => validateUpdate({}, { jobId: 'a/b', jobType: 'backup' })), 'job_id');
     assert.equal(fieldOf(() => validateUpdate('text', route)), 'body');
     assert.equal(fieldOf(() => validateUpdate({ timestamp: '2026-02-30T10:00:00Z' }, { ...route, nowMs: Date.parse('2026-03-01T00:00:00Z') })), 'timestamp');
+  });
+
+  it('accepts every known disk status and any other well-formed token, as sent', () => {
+    const statuses = [...DISK_STATUSES, 'deduplicating', 'phase_2', 'x-y'];
+    const u = validateUpdate({ disks: statuses.map((status, disk_index) => ({ disk_index, status })) }, route);
+    assert.deepEqual(u.disks?.map((d) => d.status), statuses);
+    assert.ok(['transferring', 'snapshotting', 'verifying', 'waiting', 'queued', 'skipped'].every((s) => (DISK_STATUSES as readonly string[]).includes(s)));
+  });
+
+  it('refuses a malformed disk status, naming the disk', () => {
+    for (const status of [1, null, true, '', 'Transferring', 'x'.repeat(17), '<b>x</b>', 'a b', '9lives', 'é']) {
+      assert.equal(fieldOf(() => validateUpdate({ disks: [{ disk_index: 0 }, { disk_index: 1, status }] }, route)), 'disks[1].status', String(status));
+    }
+  });
+
+  it('keeps the strict set for the job status', () => {
+    assert.equal(fieldOf(() => validateUpdate({ status: 'transferring' }, route)), 'status');
   });
 
   it('never copies __proto__ or constructor keys into the result', () => {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { PerformanceMetrics } from '@backup-telemetry/contract';
+import { isFinalDiskStatus, isKnownDiskStatus, type PerformanceMetrics } from '@backup-telemetry/contract';
 import { RollupState, type Sample } from '../rollup/rollup.js';
 import { sumBytes } from './apply.js';
 import type { TelemetryMetrics } from '../metrics.js';
@@ -24,7 +24,9 @@ export function endJob(job: JobRow, disks: DiskRow[], rolling: RollupState, nowM
     job.eta_seconds = 0;
   }
   for (const disk of disks) {
-    if (disk.status === 'pending' || disk.status === 'running') disk.status = job.status === 'completed' ? 'completed' : job.status;
+    // A disk still at work in a known status ends with its job; an unknown token (the client's own
+    // word, whose meaning the hub cannot tell) is kept as reported.
+    if (isKnownDiskStatus(disk.status) && !isFinalDiskStatus(disk.status)) disk.status = job.status;
     if (job.status === 'completed') disk.progress_percent = 100;
   }
   const final: Sample = {

@@ -3,6 +3,9 @@ import { chartPoints } from '../rollup/rollup.js';
 import type { Store } from '../store/index.js';
 import { startOf, type JobRow } from '../store/rows.js';
 
+/** The documents' message of a job with nothing to draw. */
+export const NO_TELEMETRY = 'No telemetry data available for this job';
+
 export function currentState(job: JobRow): CurrentState {
   return {
     status: job.status,
@@ -27,5 +30,5 @@ export async function jobHistory(store: Store, job: JobRow, maxChartPoints: numb
     const snapshots = await store.snapshots.ofJob(store.knex, job.id);
     return { ...base, data_source: 'live_snapshots', current_state: currentState(job), chart_data: chartPoints(snapshots, startOf(job), maxChartPoints) };
   }
-  return { ...base, data_source: 'none' };
+  return { ...base, data_source: 'none', message: NO_TELEMETRY };
 }

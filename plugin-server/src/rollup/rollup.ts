@@ -14,17 +14,17 @@ const MAX_PHASE_SPANS = 100;
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
+/** A chart point: seconds rounded to 0.1, speed in whole bytes per second, percent to 0.1. */
+const point = (t: number, bps: number, percent: number, phase: string): ChartPoint => ({ t: round1(t), s: Math.round(bps), p: round1(percent), phase });
+
 /** One chart point of a sample, `t` in seconds since `startedAtMs`. */
 export function toChartPoint(sample: Sample, startedAtMs: number): ChartPoint {
-  const point: ChartPoint = { t: round1(Math.max(0, (sample.timestamp - startedAtMs) / 1000)), s: bpsToMibps(sample.transfer_speed_bps), p: round1(sample.progress_percent) };
-  if (sample.current_phase !== null) point.phase = sample.current_phase;
-  return point;
+  return point(Math.max(0, (sample.timestamp - startedAtMs) / 1000), sample.transfer_speed_bps, sample.progress_percent, sample.current_phase ?? '');
 }
 
 /**
  * Chart points: every sample while they fit in `maxPoints`; past that, min/max buckets (the first
- * and last sample, and each bucket's slowest and fastest, true peak included). Phase only where it
- * changes.
+ * and last sample, and each bucket's slowest and fastest, true peak included), each with its phase.
  */
 class Chart {
   private readonly buckets: MinMaxBuckets;
@@ -60,13 +60,9 @@ class Chart {
       const peak = kept.reduce((a, b) => (b.s > a.s ? b : a));
       kept = [...new Set([this.first, peak, this.last])].slice(0, this.maxPoints).sort((a, b) => a.i - b.i);
     }
-    let lastPhase: string | null | undefined;
-    return kept.map((k) => {
-      const point: ChartPoint = { t: round1(k.t), s: bpsToMibps(k.s), p: round1(k.p) };
-      if (k.phase !== null && k.phase !== lastPhase) point.phase = k.phase;
-      lastPhase = k.phase;
-      return point;
-    });
+    // Every point names its phase, filled forward across samples that named none.
+    let phase = '';
+    return kept.map((k) => point(k.t, k.s, k.p, (phase = k.phase ?? phase)));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { JobStatus } from '@backup-telemetry/contract';
 import { forUpdate, writeJson } from './dialect.js';
+import { metricsToDb } from './metrics-json.js';
 import { disksToDb, storedJobFromDb, type DiskRow, type JobRow, type StoredJob } from './rows.js';
 import type { Tables } from './tables.js';
 
@@ -21,7 +22,7 @@ export const MUTABLE_JOB_ROW_COLUMNS: readonly string[] = [...MUTABLE_JOB_COLUMN
 
 /** A job row to write; with `disks`, its `disks` column too (else that column is left out). */
 export function jobToDb(job: JobRow, disks?: readonly DiskRow[]): Record<string, unknown> {
-  const row: Record<string, unknown> = { ...job, details: writeJson(job.details), performance_metrics: writeJson(job.performance_metrics) };
+  const row: Record<string, unknown> = { ...job, details: writeJson(job.details), performance_metrics: job.performance_metrics && writeJson(metricsToDb(job.performance_metrics)) };
   if (disks) row.disks = disksToDb(disks);
   return row;
 }

@@ -2,6 +2,7 @@ import type {
   BackupJob, BackupType, DiskState, DiskStatus, JobStatus, JobType, MachineDisk, PerformanceMetrics,
 } from '@backup-telemetry/contract';
 import { readJson } from './dialect.js';
+import { metricsFromDb } from './metrics-json.js';
 
 /** A `backup_jobs` row as the plugin holds it in memory (timestamps in epoch ms). */
 export interface JobRow {
@@ -101,7 +102,7 @@ function jobFromDb(raw: Record<string, unknown>): JobRow {
     started_at: numOrNull(raw.started_at),
     completed_at: numOrNull(raw.completed_at),
     details: readJson(raw.details),
-    performance_metrics: readJson(raw.performance_metrics),
+    performance_metrics: metricsFromDb(readJson(raw.performance_metrics)),
   };
 }
 

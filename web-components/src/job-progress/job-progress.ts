@@ -4,6 +4,7 @@ import { styleMap } from 'lit/directives/style-map.js';
 import type { BackupJob, DiskState } from '@backup-telemetry/contract';
 import type { Socket } from 'socket.io-client';
 import { bpsToMibps, capitalize, formatBytes, formatDuration, formatMibps, formatPercent } from '../shared/format.js';
+import { diskStatusTone } from '../shared/disk-status.js';
 import { HubElement } from '../shared/hub-element.js';
 import { jobProgressStyles } from './job-progress.styles.js';
 
@@ -15,8 +16,13 @@ import { jobProgressStyles } from './job-progress.styles.js';
  * @csspart card - The outer box.
  * @csspart bar - The overall progress bar.
  * @csspart disks - The per-disk grid.
+ * @csspart disk-status - A disk's status as the client reported it, coloured by its meaning
+ *   (waiting, at work, done, skipped or cancelled, failed; an unknown status is shown neutrally).
  * @csspart state - The loading / error message.
- * @cssprop --bt-accent - Progress bar colour (falls back to `--vscode-focusBorder`).
+ * @cssprop --bt-accent - Progress bar and at-work disk status colour (falls back to `--vscode-focusBorder`).
+ * @cssprop --bt-success - Colour of a completed disk.
+ * @cssprop --bt-warning - Colour of a skipped or cancelled disk.
+ * @cssprop --bt-error - Colour of a failed disk.
  */
 @customElement('bt-job-progress')
 export class BtJobProgress extends HubElement {
@@ -76,7 +82,9 @@ export class BtJobProgress extends HubElement {
   private disk(disk: DiskState) {
     const percent = Math.max(0, Math.min(100, disk.progress_percent ?? 0));
     return html`
-      <span class="label">Disk ${disk.disk_index} · ${formatBytes(disk.bytes_transferred)} / ${formatBytes(disk.total_bytes)}</span>
+      <span class="label">Disk ${disk.disk_index}
+        ${disk.status ? html`<span class="disk-status ${diskStatusTone(disk.status)}" part="disk-status">${disk.status}</span>` : nothing}
+        ${formatBytes(disk.bytes_transferred)} / ${formatBytes(disk.total_bytes)}</span>
       <div class="bar small" role="progressbar" aria-label="Disk ${disk.disk_index}" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent.toFixed(1)}>
         <div style=${styleMap({ width: `${percent}%` })}></div>
       </div>

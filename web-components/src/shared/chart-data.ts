@@ -1,11 +1,12 @@
 import type { ChartPoint, PhaseSpan } from '@backup-telemetry/contract';
+import { pointMibps } from './format.js';
 
-/** Phase spans implied by points whose `phase` is set on the first point and on every change. */
+/** Phase spans implied by the points' phases (on every point, or, from older hubs, only where it changed). */
 export function phasesFromPoints(points: readonly ChartPoint[]): PhaseSpan[] {
   const spans: PhaseSpan[] = [];
   for (const point of points) {
     const last = spans[spans.length - 1];
-    if (point.phase !== undefined && point.phase !== last?.phase) {
+    if (point.phase && point.phase !== last?.phase) {
       spans.push({ phase: point.phase, start_t: point.t, end_t: point.t });
     } else if (last) {
       last.end_t = point.t;
@@ -27,7 +28,7 @@ export interface SpeedSummary {
   duration_seconds: number | null;
 }
 
-/** Peak / average speed and elapsed time from chart points (used while a job runs). */
+/** Peak / average speed in MiB/s and elapsed time from chart points (`s` in bytes/s; used while a job runs). */
 export function summarizePoints(points: readonly ChartPoint[]): SpeedSummary {
   if (points.length === 0) return { peak_mibps: null, avg_mibps: null, duration_seconds: null };
   let peak = 0;
@@ -36,7 +37,7 @@ export function summarizePoints(points: readonly ChartPoint[]): SpeedSummary {
     if (p.s > peak) peak = p.s;
     sum += p.s;
   }
-  return { peak_mibps: peak, avg_mibps: sum / points.length, duration_seconds: points[points.length - 1].t };
+  return { peak_mibps: pointMibps(peak), avg_mibps: pointMibps(sum / points.length), duration_seconds: points[points.length - 1].t };
 }
 
 const csvCell = (value: unknown) => {
@@ -46,10 +47,12 @@ const csvCell = (value: unknown) => {
   return /[",\n\r]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
-/** Chart points as CSV: seconds since start, speed in MiB/s, progress percent, phase. */
+const mibps2 = (bps: number) => Math.round(pointMibps(bps) * 100) / 100;
+
+/** Chart points as CSV for people: seconds since start, speed in MiB/s (2 decimals), progress percent, phase. */
 export function pointsToCsv(points: readonly ChartPoint[], phases: readonly PhaseSpan[] = phasesFromPoints(points)): string {
   const rows = ['t_seconds,speed_mibps,progress_percent,phase'];
-  for (const p of points) rows.push([p.t, p.s, p.p, csvCell(p.phase ?? phaseAt(phases, p.t) ?? '')].join(','));
+  for (const p of points) rows.push([p.t, mibps2(p.s), p.p, csvCell(p.phase || phaseAt(phases, p.t) || '')].join(','));
   return rows.join('\n') + '\n';
 }
 

@@ -24,6 +24,11 @@ export function formatClock(totalSeconds: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
 }
 
+/** A chart point's speed (bytes per second, as the API sends it) in MiB/s, unrounded, for drawing. */
+export function pointMibps(bps: number): number {
+  return bps / 1_048_576;
+}
+
 /** MiB/s with one decimal, e.g. `182.4 MiB/s`. */
 export function formatMibps(mibps: number | null | undefined): string {
   return mibps == null || !Number.isFinite(mibps) ? '—' : `${mibps.toFixed(1)} MiB/s`;

@@ -5,7 +5,7 @@ import type { Socket } from 'socket.io-client';
 import { axisStyle, tooltipStyle } from '../shared/chart-controller.js';
 import { ChartElement } from '../shared/chart-element.js';
 import { download, phaseAt, phasesFromPoints, pointsToCsv } from '../shared/chart-data.js';
-import { escapeHtml, formatClock } from '../shared/format.js';
+import { escapeHtml, formatClock, pointMibps } from '../shared/format.js';
 import type { JobChart } from '../shared/telemetry-controller.js';
 import type { ChartTheme } from '../shared/theme.js';
 import { readChartTheme } from '../shared/theme.js';
@@ -30,7 +30,7 @@ import { speedChartStyles } from './speed-chart.styles.js';
 export class BtSpeedChart extends ChartElement {
   static override styles = speedChartStyles;
 
-  /** Chart points (seconds since start, MiB/s, percent). Not mutated; use `appendPoint` for live data. */
+  /** Chart points as the API sends them (seconds since start, bytes per second, percent, phase), drawn in MiB/s. Not mutated; use `appendPoint` for live data. */
   @property({ attribute: false }) points: ChartPoint[] = [];
   /** Phase spans (from `performance_metrics.phases`); derived from the points' `phase` when null. */
   @property({ attribute: false }) phases: PhaseSpan[] | null = null;
@@ -82,12 +82,12 @@ export class BtSpeedChart extends ChartElement {
     const last = this.data[this.data.length - 1];
     if (last && point.t <= last.t) return false;
     this.data.push(point);
-    this.speed.push([point.t, point.s]);
+    this.speed.push([point.t, pointMibps(point.s)]);
     this.progress.push([point.t, point.p]);
     let phasesChanged = false;
     if (this.derivedPhases) {
       const span = this.spans[this.spans.length - 1];
-      if (point.phase !== undefined && point.phase !== span?.phase) {
+      if (point.phase && point.phase !== span?.phase) {
         this.spans.push({ phase: point.phase, start_t: point.t, end_t: point.t });
       } else if (span) {
         span.end_t = point.t;
@@ -139,7 +139,7 @@ export class BtSpeedChart extends ChartElement {
       this.data = [...(this.points ?? [])];
       this.derivedPhases = !this.phases;
       this.spans = this.phases ? [...this.phases] : phasesFromPoints(this.data);
-      this.speed = this.data.map((p) => [p.t, p.s]);
+      this.speed = this.data.map((p) => [p.t, pointMibps(p.s)]);
       this.progress = this.data.map((p) => [p.t, p.p]);
     }
     if (changed.has('jobId') && this.jobId) {
@@ -213,8 +213,8 @@ export class BtSpeedChart extends ChartElement {
           const t = list[0].value[0];
           const rows = [`<b>${formatClock(t)}</b>`];
           for (const item of list) {
-            const unit = item.seriesName === 'Speed' ? ' MiB/s' : ' %';
-            rows.push(`${escapeHtml(item.seriesName)}: ${escapeHtml(item.value[1])}${unit}`);
+            const value = item.seriesName === 'Speed' ? `${Number(item.value[1]).toFixed(1)} MiB/s` : `${item.value[1]} %`;
+            rows.push(`${escapeHtml(item.seriesName)}: ${escapeHtml(value)}`);
           }
           const phase = phaseAt(spans, t);
           if (phase !== undefined) rows.push(`Phase: ${escapeHtml(phase)}`);
