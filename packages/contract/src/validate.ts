@@ -30,6 +30,19 @@ type Input = Record<string, unknown>;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/**
+ * Unicode bidirectional controls (embeddings, overrides, isolates, marks): in a name they reorder
+ * what a viewer sees (`evil\u202Eexe.vm` shows as "evilmv.exe"). Names and identifiers refuse them;
+ * free text (error messages, `details` values) keeps them and viewers neutralise them on display.
+ */
+export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+const BIDI_CONTROLS_GLOBAL = new RegExp(BIDI_CONTROLS.source, 'g');
+
+/** `text` with each bidi control shown as its code point (`[U+202E]`), so nothing reorders it. */
+export function visibleBidiControls(text: string): string {
+  return text.replace(BIDI_CONTROLS_GLOBAL, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
+}
+
 /** Replaces lone UTF-16 surrogates (invalid Unicode that databases store differently, or refuse) with U+FFFD. */
 export function wellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\uFFFD');
@@ -66,7 +79,8 @@ function integer(obj: Input, key: string, path: string, max = Number.MAX_SAFE_IN
   return value;
 }
 
-function string(obj: Input, key: string, path: string, maxLength: number, required = false): string | undefined {
+/** A name or identifier (VM, repository, phase, OS, disk): a string without bidi controls. */
+function name(obj: Input, key: string, path: string, maxLength: number, required = false): string | undefined {
   const value = own(obj, key);
   if (value === undefined || value === null) {
     if (required) throw invalid(path, 'is required');
@@ -75,6 +89,7 @@ function string(obj: Input, key: string, path: string, maxLength: number, requir
   if (typeof value !== 'string') throw invalid(path, 'must be a string');
   if (required && value.trim() === '') throw invalid(path, 'must not be empty');
   if (value.length > maxLength) throw invalid(path, `must be at most ${maxLength} characters`);
+  if (BIDI_CONTROLS.test(value)) throw invalid(path, 'must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)');
   return wellFormed(value);
 }
 
@@ -197,7 +212,7 @@ export function validateUpdate(body: unknown, options: ValidateUpdateOptions): N
   const update: NormalizedUpdate = { job_id, job_type };
   const status = oneOf(body, 'status', 'status', JOB_STATUSES);
   if (status !== undefined) update.status = status;
-  const phase = string(body, 'current_phase', 'current_phase', LIMITS.maxPhaseLength);
+  const phase = name(body, 'current_phase', 'current_phase', LIMITS.maxPhaseLength);
   if (phase !== undefined) update.current_phase = phase;
   const bytes = integer(body, 'bytes_transferred', 'bytes_transferred');
   if (bytes !== undefined) update.bytes_transferred = bytes;
@@ -231,7 +246,7 @@ function validateMachine(value: unknown): MachineInfo {
   if (cpu !== undefined) machine.cpu_count = cpu;
   const memory = integer(value, 'memory_bytes', 'machine.memory_bytes');
   if (memory !== undefined) machine.memory_bytes = memory;
-  const os = string(value, 'os', 'machine.os', LIMITS.maxOsLength);
+  const os = name(value, 'os', 'machine.os', LIMITS.maxOsLength);
   if (os !== undefined) machine.os = os;
   const disks = own(value, 'disks');
   if (disks !== undefined && disks !== null) {
@@ -243,8 +258,8 @@ function validateMachine(value: unknown): MachineInfo {
       const disk_index = integer(raw, 'disk_index', `${p}.disk_index`, 1023);
       if (disk_index === undefined) throw invalid(`${p}.disk_index`, 'is required');
       const disk: { disk_index: number; name?: string; size_bytes?: number } = { disk_index };
-      const name = string(raw, 'name', `${p}.name`, 255);
-      if (name !== undefined) disk.name = name;
+      const diskName = name(raw, 'name', `${p}.name`, 255);
+      if (diskName !== undefined) disk.name = diskName;
       const size = integer(raw, 'size_bytes', `${p}.size_bytes`);
       if (size !== undefined) disk.size_bytes = size;
       return disk;
@@ -257,17 +272,17 @@ function validateMachine(value: unknown): MachineInfo {
 export function validateRegisterJob(body: unknown, nowMs = Date.now()): ValidRegisterJob {
   if (!isPlainObject(body)) throw new TelemetryError('invalid_body', 'body must be a JSON object', { field: 'body' });
   const request: ValidRegisterJob = {
-    vm_name: string(body, 'vm_name', 'vm_name', LIMITS.maxVmNameLength, true)!,
-    repository_id: string(body, 'repository_id', 'repository_id', LIMITS.maxRepositoryIdLength, true)!,
+    vm_name: name(body, 'vm_name', 'vm_name', LIMITS.maxVmNameLength, true)!,
+    repository_id: name(body, 'repository_id', 'repository_id', LIMITS.maxRepositoryIdLength, true)!,
     backup_type: oneOf<BackupType>(body, 'backup_type', 'backup_type', BACKUP_TYPES, true)!,
   };
   const jobType = own(body, 'job_type');
   if (jobType !== undefined) request.job_type = validateJobType(jobType);
   const id = own(body, 'id');
   if (id !== undefined) request.id = validateJobId(id, 'id');
-  const context = string(body, 'vm_context_id', 'vm_context_id', 255);
+  const context = name(body, 'vm_context_id', 'vm_context_id', 255);
   if (context !== undefined) request.vm_context_id = context;
-  const path = string(body, 'repository_path', 'repository_path', LIMITS.maxRepositoryPathLength);
+  const path = name(body, 'repository_path', 'repository_path', LIMITS.maxRepositoryPathLength);
   if (path !== undefined) request.repository_path = path;
   const disks = own(body, 'disks');
   if (disks !== undefined && disks !== null) {

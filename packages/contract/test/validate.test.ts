@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DISK_STATUSES, formatDuration, TelemetryError, validateRegisterJob, validateUpdate } from '../src/index.js';
+import { DISK_STATUSES, formatDuration, TelemetryError, validateRegisterJob, validateUpdate, visibleBidiControls } from '../src/index.js';
 
 const route = { jobId: 'job-1', jobType: 'backup' };
 
@@ -76,5 +76,33 @@ describe('formatDuration', () => {
     assert.equal(formatDuration(312), '5m12s');
     assert.equal(formatDuration(3725), '1h2m5s');
     assert.equal(formatDuration(42), '42s');
+  });
+});
+
+describe('bidirectional controls', () => {
+  const controls = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'];
+  const job = { vm_name: 'vm', repository_id: 'repo', backup_type: 'full' };
+
+  it('refuses them in every name and identifier, naming the field', () => {
+    for (const c of controls) {
+      assert.equal(fieldOf(() => validateRegisterJob({ ...job, vm_name: `evil${c}exe.vm` })), 'vm_name');
+      assert.equal(fieldOf(() => validateRegisterJob({ ...job, repository_id: `r${c}` })), 'repository_id');
+      assert.equal(fieldOf(() => validateRegisterJob({ ...job, repository_path: `/p${c}` })), 'repository_path');
+      assert.equal(fieldOf(() => validateRegisterJob({ ...job, vm_context_id: `${c}x` })), 'vm_context_id');
+      assert.equal(fieldOf(() => validateRegisterJob({ ...job, machine: { os: `Linux${c}` } })), 'machine.os');
+      assert.equal(fieldOf(() => validateRegisterJob({ ...job, machine: { disks: [{ disk_index: 0, name: `sda${c}` }] } })), 'machine.disks[0].name');
+      assert.equal(fieldOf(() => validateUpdate({ current_phase: `copy${c}` }, route)), 'current_phase');
+    }
+  });
+
+  it('keeps them in free text, where viewers show them as code points', () => {
+    const u = validateUpdate({ error: 'disk \u202Efull', details: { note: 'a\u2066b' } }, route);
+    assert.equal(u.error, 'disk \u202Efull');
+    assert.equal(u.details?.note, 'a\u2066b');
+    assert.equal(visibleBidiControls('evil\u202Eexe.vm\u061C'), 'evil[U+202E]exe.vm[U+061C]');
+  });
+
+  it('accepts other non-ASCII names and keeps trailing spaces', () => {
+    assert.equal(validateRegisterJob({ ...job, vm_name: 'Zürich-وب-01 ' }).vm_name, 'Zürich-وب-01 ');
   });
 });

@@ -2,7 +2,7 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { BackupJob } from '@backup-telemetry/contract';
 import { capitalize, formatDateTime, formatPercent } from '../shared/format.js';
-import { jobDuration, jobSize } from '../shared/job-text.js';
+import { jobDuration, jobSize, untrustedText } from '../shared/job-text.js';
 import { HubElement } from '../shared/hub-element.js';
 import { backupHistoryStyles } from './backup-history.styles.js';
 
@@ -108,7 +108,7 @@ export class BtBackupHistory extends HubElement {
       ${(job.status === 'failed' || job.status === 'cancelled') && job.error_message
         ? html`<tr class="error-row" ?data-selected=${selected} @click=${() => this.select(job)}>
             <td colspan="5"><div class="error-message ${job.status}" part="error" role="note">
-              <strong>${job.status === 'failed' ? 'Error:' : 'Reason:'}</strong><span>${job.error_message}</span>
+              <strong>${job.status === 'failed' ? 'Error:' : 'Reason:'}</strong><span>${untrustedText(job.error_message)}</span>
             </div></td>
           </tr>`
         : nothing}

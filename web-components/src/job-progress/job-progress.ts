@@ -6,6 +6,7 @@ import type { Socket } from 'socket.io-client';
 import { bpsToMibps, capitalize, formatBytes, formatDuration, formatMibps, formatPercent } from '../shared/format.js';
 import { diskStatusTone } from '../shared/disk-status.js';
 import { HubElement } from '../shared/hub-element.js';
+import { untrustedText } from '../shared/job-text.js';
 import { jobProgressStyles } from './job-progress.styles.js';
 
 /**
@@ -62,7 +63,7 @@ export class BtJobProgress extends HubElement {
     return html`<div class="card" part="card">
       <div class="head">
         <span class="title">${capitalize(job.type)} backup ${job.status === 'running' ? 'running' : job.status}</span>
-        ${job.current_phase ? html`<span class="phase">Phase: ${job.current_phase}</span>` : nothing}
+        ${job.current_phase ? html`<span class="phase">Phase: ${untrustedText(job.current_phase)}</span>` : nothing}
         <span class="percent">${formatPercent(percent, 1)}</span>
       </div>
       <div class="bar" part="bar" role="progressbar" aria-label="Overall progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent.toFixed(1)}>

@@ -13,7 +13,7 @@ import { summarizePoints } from '../shared/chart-data.js';
 import { deepActiveElement, tabbables } from '../shared/focus.js';
 import { formatBytes, formatDateTime, formatDuration, formatMibps, formatPercent, bpsToMibps } from '../shared/format.js';
 import { HubElement } from '../shared/hub-element.js';
-import { jobLabel } from '../shared/job-text.js';
+import { jobLabel, untrustedText } from '../shared/job-text.js';
 import { fromMetrics, type JobChart, type TelemetryController } from '../shared/telemetry-controller.js';
 import { machineDetailsStyles } from './machine-details.styles.js';
 
@@ -255,7 +255,7 @@ export class BtMachineDetails extends HubElement {
         ? html`
             <header part="header">
               <div>
-                <h2 id="title">${vm}</h2>
+                <h2 id="title">${untrustedText(vm)}</h2>
                 <div class="subtitle">${this.repositoryId ? `Repository ${this.repositoryId}` : 'Machine details'}</div>
               </div>
               <button class="close" part="close-button" aria-label="Close" title="Close (Esc)" @click=${this.close}>×</button>
@@ -307,7 +307,7 @@ export class BtMachineDetails extends HubElement {
           <h3>Machine</h3>
           ${machine
             ? html`<dl>
-                <dt>OS</dt><dd>${machine.os ?? '—'}</dd>
+                <dt>OS</dt><dd>${machine.os ? untrustedText(machine.os) : '—'}</dd>
                 <dt>CPU cores</dt><dd>${machine.cpu_count ?? '—'}</dd>
                 <dt>Memory</dt><dd>${machine.memory_bytes ? formatBytes(machine.memory_bytes) : '—'}</dd>
                 <dt>Disks</dt>
@@ -371,7 +371,7 @@ export class BtMachineDetails extends HubElement {
             </button>`
           : nothing}
       </div>
-      ${job.status === 'failed' && job.error_message ? html`<div class="job-error" role="note"><strong>Failed:</strong> ${job.error_message}</div>` : nothing}
+      ${job.status === 'failed' && job.error_message ? html`<div class="job-error" role="note"><strong>Failed:</strong> ${untrustedText(job.error_message)}</div>` : nothing}
       <div class="kpis perf-kpis">
         ${this.kpi('Peak speed', formatMibps(peak))}
         ${this.kpi('Average speed', formatMibps(avg ?? (job.status === 'completed' && job.duration_seconds ? bpsToMibps(job.bytes_transferred / job.duration_seconds) : null)))}

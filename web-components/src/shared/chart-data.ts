@@ -42,9 +42,10 @@ export function summarizePoints(points: readonly ChartPoint[]): SpeedSummary {
 
 const csvCell = (value: unknown) => {
   const text = String(value ?? '');
-  // Quote, and defuse spreadsheet formulas in untrusted text (phase names).
+  // Defuse spreadsheet formulas in untrusted text (phase names), and quote per RFC 4180 any field
+  // with a separator of either locale (`,` or `;`), a quote or a line break.
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return /[",;\n\r]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
 const mibps2 = (bps: number) => Math.round(pointMibps(bps) * 100) / 100;

@@ -1,4 +1,5 @@
-import type { BackupJob } from '@backup-telemetry/contract';
+import { html, type TemplateResult } from 'lit';
+import { visibleBidiControls, type BackupJob } from '@backup-telemetry/contract';
 import { capitalize, formatBytes, formatDateTime, formatDuration } from './format.js';
 
 /** `Oct 10, 14:28 — Incremental`, the label of a job in selectors. */
@@ -19,4 +20,13 @@ export function jobSize(job: BackupJob): string {
 export function jobDuration(job: BackupJob): string {
   if (!job.started_at) return 'Not started';
   return formatDuration(job.duration_seconds);
+}
+
+/**
+ * Text a client sent (error messages; names stored before the hub refused bidi controls in them),
+ * isolated in a `<bdi>` so it cannot reorder the text around it, with each bidi control shown as its
+ * code point (`[U+202E]`) so it cannot reorder the text itself.
+ */
+export function untrustedText(text: string): TemplateResult {
+  return html`<bdi>${visibleBidiControls(text)}</bdi>`;
 }
