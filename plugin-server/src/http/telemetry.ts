@@ -16,7 +16,7 @@ export function telemetryRoutes(router: Router, { store, pipeline, access, now, 
     const { applied } = await pipeline.submit(req.params.job_type, req.params.job_id, req.body, principalOf(req));
     const body: IngestResponse = {
       status: 'success',
-      message: applied ? 'telemetry applied' : 'telemetry acknowledged; newer state is already stored',
+      message: applied ? 'Telemetry received and processed' : 'telemetry acknowledged; newer state is already stored',
       timestamp: new Date(now()).toISOString(),
       applied,
     };
