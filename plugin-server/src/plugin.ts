@@ -3,12 +3,14 @@ import type { Knex } from 'knex';
 import type { Namespace, Server } from 'socket.io';
 import { Access } from './access/access.js';
 import { RateLimiter } from './access/rate-limit.js';
+import { ReadLimiter } from './access/read-limit.js';
 import { TelemetryEvents } from './events.js';
 import { TelemetryMetrics } from './metrics.js';
 import { createRouter } from './http/router.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import type { LiveContext } from './live/context.js';
 import { attachLive } from './live/namespace.js';
+import { LiveCharts } from './queries/live-chart.js';
 import { resolveOptions, type TelemetryPluginOptions } from './options.js';
 import { StaleDetector } from './stale/detector.js';
 import { isMysql } from './store/dialect.js';
@@ -64,7 +66,9 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     jobLimiter: new RateLimiter(resolved.rateLimitPerMinute, now),
     sourceLimiter: new RateLimiter(resolved.rateLimitPerSourcePerMinute, now),
   });
-  const router = createRouter({ store, pipeline, access, metrics, logger, now, maxChartPoints, bodyLimitBytes });
+  const charts = new LiveCharts(store, pipeline.rollups, maxChartPoints, now);
+  const readLimiter = new ReadLimiter(resolved.readRateLimitPerSourcePerMinute, now);
+  const router = createRouter({ store, pipeline, access, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter });
   const stale = new StaleDetector(store, events, logger, {
     cron: resolved.staleCheckCron,
     warnAfterMs: resolved.staleWarnAfterMs,
@@ -76,7 +80,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   });
   if (resolved.staleDetection) stale.start();
 
-  const live: LiveContext = { store, pipeline, access, logger, now, maxChartPoints, bodyLimitBytes };
+  const live: LiveContext = { store, pipeline, access, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter };
   const detachers: (() => void)[] = [];
   let closed = false;
   return {

@@ -170,7 +170,7 @@ for (const backend of backends()) {
       assert.equal(live.body.current_state.bytes_transferred, 1000);
       assert.equal(live.body.chart_data.length, 2);
       assert.deepEqual(live.body.chart_data.map((p: { phase?: string }) => p.phase), ['snapshot', 'transferring']);
-      assert.equal(live.body.chart_data[1].s, 2);
+      assert.equal(live.body.chart_data[1].s, 2 * 1_048_576, 's in bytes per second');
       await hub.http.get('/api/v1/telemetry/history/unknown-job').expect(404);
     });
   });

@@ -1,7 +1,9 @@
 import type { Request } from 'express';
 import { bearerToken, type Access, type Principal } from '../access/access.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { ReadLimiter } from '../access/read-limit.js';
 import type { Logger } from '../logger.js';
+import type { LiveCharts } from '../queries/live-chart.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 
@@ -15,6 +17,8 @@ export interface RouteContext {
   now: () => number;
   maxChartPoints: number;
   bodyLimitBytes: number;
+  charts: LiveCharts;
+  readLimiter: ReadLimiter;
 }
 
 export function principalOf(req: Request): Principal {

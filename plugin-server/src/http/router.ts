@@ -9,6 +9,10 @@ import { telemetryRoutes } from './telemetry.js';
 export function createRouter(context: RouteContext): Router {
   const router = Router();
   router.use(express.json({ limit: context.bodyLimitBytes, strict: true }));
+  router.use((req, _res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') context.readLimiter.hit(req.ip);
+    next();
+  });
   // Routes sit on this one router (no nested routers): every request walks one short stack.
   telemetryRoutes(router, context);
   backupRoutes(router, context);

@@ -1,6 +1,8 @@
 import type { Access } from '../access/access.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { ReadLimiter } from '../access/read-limit.js';
 import type { Logger } from '../logger.js';
+import type { LiveCharts } from '../queries/live-chart.js';
 import type { Store } from '../store/index.js';
 
 /** What the socket handlers of one plugin instance share. */
@@ -12,4 +14,6 @@ export interface LiveContext {
   now: () => number;
   maxChartPoints: number;
   bodyLimitBytes: number;
+  charts: LiveCharts;
+  readLimiter: ReadLimiter;
 }

@@ -18,6 +18,7 @@ export function roomOf(request: unknown): { room: string; job_id?: string; vm_na
 
 /** A viewer joins a job's or a VM's room; subscribing to a job answers with its current state at once. */
 export async function subscribe(ctx: LiveContext, socket: Socket, request: unknown): Promise<SubscribeAck> {
+  ctx.readLimiter.hit(socket.handshake.address);
   const target = roomOf(request);
   if (!target.job_id) {
     await ctx.access.checkViewer(socket.handshake, { vm_name: target.vm_name });
@@ -30,7 +31,7 @@ export async function subscribe(ctx: LiveContext, socket: Socket, request: unkno
   await socket.join(target.room);
   const reply: SubscribeAck = { job: toApiJob(stored, ctx.now()) };
   if (row.status === 'running') {
-    const history = await jobHistory(ctx.store, row, ctx.maxChartPoints);
+    const history = await jobHistory(ctx.charts, row);
     if (history.data_source === 'live_snapshots') {
       reply.current_state = history.current_state;
       reply.chart_data = history.chart_data;

@@ -1,7 +1,6 @@
 import type { CurrentState, HistoryResponse } from '@backup-telemetry/contract';
-import { chartPoints } from '../rollup/rollup.js';
-import type { Store } from '../store/index.js';
-import { startOf, type JobRow } from '../store/rows.js';
+import type { JobRow } from '../store/rows.js';
+import type { LiveCharts } from './live-chart.js';
 
 /** The documents' message of a job with nothing to draw. */
 export const NO_TELEMETRY = 'No telemetry data available for this job';
@@ -20,15 +19,14 @@ export function currentState(job: JobRow): CurrentState {
 }
 
 /**
- * A job's chart: the rolled-up metrics once it ended, its live snapshots while it runs (downsampled
- * to `maxChartPoints`), `none` when there is nothing to draw (pending, or a legacy ended job).
+ * A job's chart: the rolled-up metrics once it ended, its live chart while it runs (downsampled to
+ * `maxChartPoints`, see LiveCharts), `none` when there is nothing to draw (pending, or a legacy ended job).
  */
-export async function jobHistory(store: Store, job: JobRow, maxChartPoints: number): Promise<HistoryResponse> {
+export async function jobHistory(charts: LiveCharts, job: JobRow): Promise<HistoryResponse> {
   const base = { job_id: job.id, job_type: job.job_type, status: job.status };
   if (job.performance_metrics) return { ...base, data_source: 'rolled_up', performance_metrics: job.performance_metrics };
   if (job.status === 'running') {
-    const snapshots = await store.snapshots.ofJob(store.knex, job.id);
-    return { ...base, data_source: 'live_snapshots', current_state: currentState(job), chart_data: chartPoints(snapshots, startOf(job), maxChartPoints) };
+    return { ...base, data_source: 'live_snapshots', current_state: currentState(job), chart_data: await charts.chartOf(job) };
   }
   return { ...base, data_source: 'none', message: NO_TELEMETRY };
 }

@@ -127,6 +127,11 @@ export class RollupState {
     return this;
   }
 
+  /** The chart of the samples so far (a running job's live chart); the state is not changed. */
+  chartPoints(): ChartPoint[] {
+    return this.chart.points();
+  }
+
   /** The metrics of the job as ended; the state is not changed. */
   metrics(end: RollupEnd): PerformanceMetrics {
     const duration = Math.max(0, (end.completedAtMs - this.startedAtMs) / 1000);

@@ -1,3 +1,4 @@
+import type { ChartPoint } from '@backup-telemetry/contract';
 import { startOf, type JobRow, type SnapshotRow } from '../store/rows.js';
 import { RollupState } from './rollup.js';
 
@@ -54,6 +55,16 @@ export class RunningRollups {
     this.byJob.delete(job.id);
     if (!state || storedCount === null) return null;
     return state.count === storedCount && state.startedAtMs === startOf(job) ? state : null;
+  }
+
+  /**
+   * The live chart of a running job from its kept rollup, if that holds exactly the snapshots its
+   * row counts (as `take` decides), else null. Leaves the rollup and its place in the eviction order.
+   */
+  chartOf(job: JobRow): ChartPoint[] | null {
+    const state = this.byJob.get(job.id);
+    if (!state || job.snapshot_count === null || state.count !== job.snapshot_count || state.startedAtMs !== startOf(job)) return null;
+    return state.chartPoints();
   }
 
   /** Drops the job's rollup (the job ended elsewhere). */

@@ -1,0 +1,25 @@
+import { TelemetryError } from '@backup-telemetry/contract';
+import { RateLimiter } from './rate-limit.js';
+
+/**
+ * Reads (REST GETs, socket subscribes) per peer address per minute. Keyed by address, never by a
+ * token a viewer merely presents: an unverified token would let one client mint fresh keys at will.
+ */
+export class ReadLimiter {
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly perMinute: number, now: () => number) {
+    this.limiter = new RateLimiter(perMinute, now);
+  }
+
+  /** Counts one read; throws 429 with Retry-After past the limit (the same error as writes get). */
+  hit(address: string | undefined): void {
+    try {
+      this.limiter.hit(`address:${address ?? 'unknown'}`, 'this address');
+    } catch (error) {
+      const retryAfterSeconds = (error as TelemetryError).retryAfterSeconds;
+      if (!(error instanceof TelemetryError) || retryAfterSeconds === undefined) throw error;
+      throw new TelemetryError('rate_limited', `this address read more than ${this.perMinute} times this minute; retry in ${retryAfterSeconds}s`, { retryAfterSeconds });
+    }
+  }
+}
