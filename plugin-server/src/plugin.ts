@@ -11,6 +11,7 @@ import type { LiveContext } from './live/context.js';
 import { attachLive } from './live/namespace.js';
 import { resolveOptions, type TelemetryPluginOptions } from './options.js';
 import { StaleDetector } from './stale/detector.js';
+import { DatabaseOutage } from './stale/outage.js';
 import { isMysql } from './store/dialect.js';
 import { createStore, knexFromUrl, type Store } from './store/index.js';
 
@@ -52,6 +53,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     runningJobs: () => store.jobs.countByStatus(knex, 'running'),
     viewers: () => namespaces.reduce((n, nsp) => n + nsp.sockets.size, 0),
   });
+  const outage = new DatabaseOutage(store, logger, metrics, now);
   const pipeline = new IngestPipeline(store, events, logger, {
     snapshotIntervalMs: resolved.snapshotIntervalMs,
     maxChartPoints,
@@ -63,6 +65,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     metrics,
     jobLimiter: new RateLimiter(resolved.rateLimitPerMinute, now),
     sourceLimiter: new RateLimiter(resolved.rateLimitPerSourcePerMinute, now),
+    outage,
   });
   const router = createRouter({ store, pipeline, access, metrics, logger, now, maxChartPoints, bodyLimitBytes });
   const stale = new StaleDetector(store, events, logger, {
@@ -73,6 +76,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     now,
     metrics,
     rollups: pipeline.rollups,
+    outage,
   });
   if (resolved.staleDetection) stale.start();
 
