@@ -13,6 +13,7 @@ import { attachLive } from './live/namespace.js';
 import { LiveCharts } from './queries/live-chart.js';
 import { resolveOptions, type TelemetryPluginOptions } from './options.js';
 import { StaleDetector } from './stale/detector.js';
+import { DatabaseOutage } from './stale/outage.js';
 import { isMysql } from './store/dialect.js';
 import { createStore, knexFromUrl, type Store } from './store/index.js';
 
@@ -54,6 +55,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     runningJobs: () => store.jobs.countByStatus(knex, 'running'),
     viewers: () => namespaces.reduce((n, nsp) => n + nsp.sockets.size, 0),
   });
+  const outage = new DatabaseOutage(store, logger, metrics, now);
   const pipeline = new IngestPipeline(store, events, logger, {
     snapshotIntervalMs: resolved.snapshotIntervalMs,
     maxChartPoints,
@@ -65,6 +67,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     metrics,
     jobLimiter: new RateLimiter(resolved.rateLimitPerMinute, now),
     sourceLimiter: new RateLimiter(resolved.rateLimitPerSourcePerMinute, now),
+    outage,
   });
   const charts = new LiveCharts(store, pipeline.rollups, maxChartPoints, now);
   const readLimiter = new ReadLimiter(resolved.readRateLimitPerSourcePerMinute, now);
@@ -77,6 +80,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     now,
     metrics,
     rollups: pipeline.rollups,
+    outage,
   });
   if (resolved.staleDetection) stale.start();
 

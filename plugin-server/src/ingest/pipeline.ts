@@ -4,6 +4,7 @@ import type { RateLimiter } from '../access/rate-limit.js';
 import type { TelemetryEvents } from '../events.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { Logger } from '../logger.js';
+import type { DatabaseOutage } from '../stale/outage.js';
 import { RollupState, toChartPoint } from '../rollup/rollup.js';
 import { RunningRollups } from '../rollup/running.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
@@ -34,6 +35,8 @@ export interface PipelineOptions {
   jobLimiter: RateLimiter;
   sourceLimiter: RateLimiter;
   metrics: TelemetryMetrics;
+  /** Told when a batch finds the database unreachable, and when one commits again. */
+  outage: DatabaseOutage;
 }
 
 interface Pending {
@@ -155,6 +158,7 @@ export class IngestPipeline {
       try {
         const effects = await this.withinDeadline(this.runBatch(batch), batch.length);
         this.options.metrics.committed(batch.length);
+        if (this.options.outage.unrecorded) this.recordOutageEnd();
         this.committed.remember(effects.states.values());
         this.keepRollups(effects);
         this.settle(batch, effects);
@@ -162,6 +166,7 @@ export class IngestPipeline {
       } catch (error) {
         if (isRetryable(error) && attempt < MAX_DEADLOCK_RETRIES) continue;
         if (isUnavailable(error)) {
+          this.options.outage.noteUnreachable();
           this.logger.warn({ err: errorText(error), updates: batch.length }, 'database unavailable: telemetry refused with 503');
           const refusal = new TelemetryError('database_unavailable', 'the telemetry database is unavailable; retry shortly', { retryAfterSeconds: 5, cause: error });
           for (const p of batch) p.reject(refusal);
@@ -177,6 +182,11 @@ export class IngestPipeline {
         return;
       }
     }
+  }
+
+  /** Off the ingest's path: the senders of the batch that reached the database again are answered at once. */
+  private recordOutageEnd(): void {
+    this.options.outage.recordEnd().catch((error) => this.logger.warn({ err: errorText(error) }, 'the end of a database outage could not be recorded yet'));
   }
 
   /**

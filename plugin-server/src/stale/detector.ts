@@ -6,8 +6,11 @@ import { errorText } from '../ingest/pipeline.js';
 import type { Logger } from '../logger.js';
 import type { RunningRollups } from '../rollup/running.js';
 import type { TelemetryMetrics } from '../metrics.js';
+import { isUnavailable } from '../store/dialect.js';
 import type { Store } from '../store/index.js';
+import type { Outage } from '../store/outages.js';
 import { toBackupJob } from '../store/rows.js';
+import type { DatabaseOutage } from './outage.js';
 
 export interface StaleOptions {
   /** Cron expression (seconds field allowed). */
@@ -19,18 +22,32 @@ export interface StaleOptions {
   metrics: TelemetryMetrics;
   /** The ingest's in-memory rollups: a job failed here is dropped from them. */
   rollups?: RunningRollups;
+  /** This instance's view of database outages: a pass records the end of one it saw before deciding. */
+  outage: DatabaseOutage;
 }
 
-/** The message a job failed by silence carries, with the real length of the silence. */
-export function stalledMessage(silentMs: number): string {
-  return `Job stalled - no telemetry for ${formatDuration(silentMs / 1000)} (backup client may have crashed)`;
+/**
+ * The message a job failed by silence carries, with the real length of the silence, and, when a
+ * database outage ended during it, how long the job stayed silent since the hub could hear it again.
+ */
+export function stalledMessage(silentMs: number, sinceOutageEndMs?: number): string {
+  const cause = sinceOutageEndMs === undefined
+    ? 'backup client may have crashed'
+    : `backup client may have crashed; silent for ${formatDuration(sinceOutageEndMs / 1000)} since the hub's database came back`;
+  return `Job stalled - no telemetry for ${formatDuration(silentMs / 1000)} (${cause})`;
+}
+
+/** How long a job was silent since an outage that ended during its silence, if one did. */
+function sinceOutageEnd(lastActivityAt: number, outage: Outage | null, nowMs: number): number | undefined {
+  return outage && outage.ended_at > lastActivityAt ? nowMs - outage.ended_at : undefined;
 }
 
 /**
  * Finds running jobs that went quiet: warns once per silence, and fails those silent past the limit
  * through the same end-of-job step as a client's `failed`. Every change is a conditional UPDATE, so
  * any number of hub instances may run it at once: only the instance whose UPDATE changed the row
- * logs and publishes.
+ * logs and publishes. Silence counts from the end of the latest database outage if that came later
+ * than a job's last telemetry (store/jobs.ts `silentBefore`): silence the hub caused is not the agent's.
  */
 export class StaleDetector {
   private task: ScheduledTask | null = null;
@@ -61,9 +78,16 @@ export class StaleDetector {
   /** One pass, also callable directly (tests, or a host with its own scheduler). */
   async checkOnce(): Promise<{ warned: string[]; failed: string[] }> {
     const nowMs = this.options.now();
-    const failed = await this.failSilentJobs(nowMs);
-    const warned = await this.warnQuietJobs(nowMs);
-    return { warned, failed };
+    try {
+      // Reaching the database again ends an outage this instance saw: recorded before any decision.
+      await this.options.outage.recordEnd();
+      const failed = await this.failSilentJobs(nowMs);
+      const warned = await this.warnQuietJobs(nowMs);
+      return { warned, failed };
+    } catch (error) {
+      if (isUnavailable(error)) this.options.outage.noteUnreachable();
+      throw error;
+    }
   }
 
   private tick(): Promise<void> {
@@ -78,9 +102,10 @@ export class StaleDetector {
     const cutoff = nowMs - this.options.failAfterMs;
     const candidates = await this.store.jobs.silentSince(this.store.knex, cutoff);
     const failed: string[] = [];
+    const outage = candidates.length ? await this.store.outages.latest(this.store.knex) : null;
     for (const candidate of candidates) {
       const silentMs = nowMs - candidate.last_activity_at;
-      const message = stalledMessage(silentMs);
+      const message = stalledMessage(silentMs, sinceOutageEnd(candidate.last_activity_at, outage, nowMs));
       const ended = await this.store.transaction(async (trx): Promise<JobEndedEvent | null> => {
         if (!(await this.store.jobs.failIfSilent(trx, candidate.id, cutoff, message, nowMs))) return null;
         const { job, disks } = (await this.store.jobs.findJob(trx, candidate.id))!;
@@ -103,13 +128,16 @@ export class StaleDetector {
     const cutoff = nowMs - this.options.warnAfterMs;
     const candidates = await this.store.jobs.silentSince(this.store.knex, cutoff, { unwarnedOnly: true });
     const warned: string[] = [];
+    const outage = candidates.length ? await this.store.outages.latest(this.store.knex) : null;
     for (const candidate of candidates) {
       if (!(await this.store.jobs.markWarned(this.store.knex, candidate.id, cutoff, nowMs))) continue;
       const stored = await this.store.jobs.findJob(this.store.knex, candidate.id);
       if (!stored) continue;
       const { job, disks } = stored;
       const silent_seconds = Math.round((nowMs - candidate.last_activity_at) / 1000);
-      const message = `No telemetry for ${formatDuration(silent_seconds)}; the job fails after ${formatDuration(this.options.failAfterMs / 1000)} of silence`;
+      const sinceEnd = sinceOutageEnd(candidate.last_activity_at, outage, nowMs);
+      const recovered = sinceEnd === undefined ? '' : ` (${formatDuration(sinceEnd / 1000)} since the hub's database came back)`;
+      const message = `No telemetry for ${formatDuration(silent_seconds)}${recovered}; the job fails after ${formatDuration(this.options.failAfterMs / 1000)} of silence`;
       warned.push(job.id);
       this.options.metrics.staleWarned();
       this.logger.warn({ job_id: job.id, vm_name: job.vm_name, silent_seconds }, message);

@@ -5,6 +5,7 @@ import { jobQueries } from './jobs.js';
 import { machineQueries } from './machines.js';
 import { enforcesRowVersionCheck, mysqlIngestTransaction } from './mysql-ingest-tx.js';
 import { migrateLatest, migrateRollbackAll } from './migrations/index.js';
+import { outageQueries } from './outages.js';
 import { snapshotQueries } from './snapshots.js';
 import { tableNames, type Tables } from './tables.js';
 
@@ -37,13 +38,20 @@ export function createStore(knex: Knex, prefix = '') {
       if (!sqlite) return mysqlIngestTransaction(knex, tables, { guarded });
       return knexIngestTransaction(async () => {
         const trx = await knex.transaction();
-        await lockForWrite(trx);
+        try {
+          await lockForWrite(trx);
+        } catch (error) {
+          // Write lock not taken (SQLITE_BUSY): give the connection back, or the pool's only one stays held.
+          await trx.rollback().catch(() => undefined);
+          throw error;
+        }
         return trx;
       }, jobs, snapshots);
     },
     jobs,
     snapshots,
     machines: machineQueries(tables),
+    outages: outageQueries(tables),
     async migrate() {
       await migrateLatest(knex, tables);
       guarded = !sqlite && (await enforcesRowVersionCheck(knex, tables));

@@ -48,6 +48,16 @@ export interface ListFilter {
 
 export function jobQueries(tables: Tables) {
   const { jobs } = tables;
+  /**
+   * Running or pending, and silent since before `cutoff` on the hub's clock: silence counts from the
+   * later of the job's last sign of life (its last telemetry, else its registration) and the end of
+   * the latest database outage (migration 006), since an agent retrying against the hub's 503s is not
+   * silent by its own doing. The one definition the detector's reads and conditional UPDATEs share.
+   */
+  const silentBefore = (db: Db, q: Knex.QueryBuilder, cutoff: number) => q
+    .whereIn('status', ['running', 'pending'])
+    .andWhereRaw('COALESCE(last_telemetry_at, created_at) < ?', [cutoff])
+    .whereNotExists(db(tables.outages).select(db.raw('1')).where('ended_at', '>=', cutoff));
   return {
     async insertJob(db: Db, job: JobRow, jobDisks: DiskRow[]): Promise<void> {
       await db(jobs).insert(jobToDb(job, jobDisks));
@@ -87,39 +97,30 @@ export function jobQueries(tables: Tables) {
     },
 
     /**
-     * Running or pending jobs whose last sign of life is older than `cutoff`, on the hub's clock: the
-     * last telemetry received, else the registration (a job's `started_at` unless the client backdated it).
+     * Jobs silent since before `cutoff` (see `silentBefore`), with their last sign of life: the last
+     * telemetry received, else the registration (a job's `started_at` unless the client backdated it).
      */
     async silentSince(db: Db, cutoff: number, opts: { unwarnedOnly?: boolean } = {}): Promise<{ id: string; last_activity_at: number }[]> {
-      const q = db(jobs)
-        .select('id', db.raw('COALESCE(last_telemetry_at, created_at) as last_activity_at'))
-        .whereIn('status', ['running', 'pending'])
-        .andWhere((w) => w.where('last_telemetry_at', '<', cutoff).orWhere((o) => o.whereNull('last_telemetry_at').andWhere('created_at', '<', cutoff)));
+      const q = silentBefore(db, db(jobs).select('id', db.raw('COALESCE(last_telemetry_at, created_at) as last_activity_at')), cutoff);
       if (opts.unwarnedOnly) q.whereNull('stale_warned_at');
       const rows = await q.limit(1000);
       return rows.map((r: { id: string; last_activity_at: unknown }) => ({ id: String(r.id), last_activity_at: Number(r.last_activity_at) }));
     },
 
     /** Marks a quiet job warned, once per silence (new telemetry clears the mark). */
-    async markWarned(db: Db, id: string, silentBefore: number, nowMs: number): Promise<boolean> {
-      const changed = await db(jobs)
-        .where({ id })
-        .whereIn('status', ['running', 'pending'])
-        .whereNull('stale_warned_at')
-        .andWhereRaw('COALESCE(last_telemetry_at, created_at) < ?', [silentBefore])
+    async markWarned(db: Db, id: string, cutoff: number, nowMs: number): Promise<boolean> {
+      const changed = await silentBefore(db, db(jobs).where({ id }).whereNull('stale_warned_at'), cutoff)
         .update({ stale_warned_at: nowMs, row_version: bumped(db) });
       return changed === 1;
     },
 
     /**
-     * Ends a running job only if it is still running and silent since `silentBefore`: the one
-     * conditional UPDATE that lets several hub instances run the stale detector safely.
+     * Ends a running job only if it is still running and silent since before `cutoff` (no telemetry,
+     * and no outage recorded since): the one conditional UPDATE that lets several hub instances run
+     * the stale detector safely.
      */
-    async failIfSilent(trx: Knex.Transaction, id: string, silentBefore: number, message: string, nowMs: number): Promise<boolean> {
-      const changed = await trx(jobs)
-        .where({ id })
-        .whereIn('status', ['running', 'pending'])
-        .andWhereRaw('COALESCE(last_telemetry_at, created_at) < ?', [silentBefore])
+    async failIfSilent(trx: Knex.Transaction, id: string, cutoff: number, message: string, nowMs: number): Promise<boolean> {
+      const changed = await silentBefore(trx, trx(jobs).where({ id }), cutoff)
         .update({ status: 'failed', error_message: message, completed_at: nowMs, row_version: bumped(trx) });
       return changed === 1;
     },

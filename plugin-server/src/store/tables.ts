@@ -4,6 +4,8 @@ export interface Tables {
   disks: string;
   snapshots: string;
   machines: string;
+  /** The latest database outage an instance recorded (migration 006). */
+  outages: string;
   migrations: string;
   prefix: string;
 }
@@ -18,6 +20,7 @@ export function tableNames(prefix = ''): Tables {
     disks: `${prefix}backup_disks`,
     snapshots: `${prefix}job_telemetry_snapshots`,
     machines: `${prefix}backup_machines`,
+    outages: `${prefix}telemetry_outages`,
     migrations: `${prefix}telemetry_migrations`,
   };
 }

@@ -5,6 +5,7 @@ import { snapshotCount } from './002_snapshot_count.js';
 import { rowVersion } from './003_row_version.js';
 import { disksOnJobRow } from './004_disks_on_job_row.js';
 import { exactIdentity } from './005_exact_identity.js';
+import { databaseOutage } from './006_database_outage.js';
 
 export interface Migration {
   name: string;
@@ -12,7 +13,7 @@ export interface Migration {
   down(knex: Knex, tables: Tables): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity];
+const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage];
 
 /** A knex migration source serving the plugin's own migrations for one table prefix. */
 export function migrationSource(tables: Tables): Knex.MigrationSource<Migration> {
