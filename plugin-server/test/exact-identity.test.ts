@@ -8,6 +8,7 @@ import { migrationSource } from '../src/store/migrations/index.js';
 import type { Tables } from '../src/store/tables.js';
 import { backends, migratedPlugin } from './support/backends.js';
 import { jobRequest, send, update } from './support/factories.js';
+import { rollBackThrough } from './support/migrations.js';
 
 type Http = ReturnType<typeof supertest>;
 
@@ -70,7 +71,7 @@ for (const backend of backends()) {
         const http = httpOf(plugin);
         const fresh = isMysql(knex) ? await collations(knex, tables) : {};
 
-        await knex.migrate.down(config);
+        await rollBackThrough(knex, config, '005_exact_identity');
         const before = isMysql(knex) ? await collations(knex, tables) : {};
         await http.post('/api/v1/backups').send(jobRequest({ id: 'old-job', vm_name: 'old-vm', repository_id: 'Repo ' })).expect(201);
         await send(http, 'old-job', update({ bytes_transferred: 42 })).expect(200);
@@ -89,7 +90,7 @@ for (const backend of backends()) {
         await assertApart(http);
 
         // Rolled back, lookalikes would merge: the rollback refuses and says why, keeping every row.
-        await assert.rejects(knex.migrate.down(config), isMysql(knex) ? /differ only in letter case or trailing spaces/ : () => false).catch((error) => {
+        await assert.rejects(rollBackThrough(knex, config, '005_exact_identity'), isMysql(knex) ? /differ only in letter case or trailing spaces/ : () => false).catch((error) => {
           if (isMysql(knex)) throw error;
         });
         if (isMysql(knex)) {
@@ -97,7 +98,7 @@ for (const backend of backends()) {
           await knex(tables.jobs).whereIn('id', ['casejob', 'CaseJob']).delete();
           await knex(tables.snapshots).whereIn('job_id', ['casejob', 'CaseJob']).delete();
           await knex(tables.machines).whereIn('vm_name', ['case-vm', 'CASE-VM ']).delete();
-          await knex.migrate.down(config);
+          await rollBackThrough(knex, config, '005_exact_identity');
           assert.deepEqual(await collations(knex, tables), before, 'rolled back to the default collation');
         }
         assert.equal((await http.get('/api/v1/backups/old-job').expect(200)).body.bytes_transferred, 42);

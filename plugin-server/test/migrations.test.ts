@@ -5,6 +5,7 @@ import supertest from 'supertest';
 import { migrationSource } from '../src/store/migrations/index.js';
 import { backends, migratedPlugin } from './support/backends.js';
 import { registerJob } from './support/factories.js';
+import { rollBackThrough } from './support/migrations.js';
 
 /** A host upgrading the plugin keeps every job's disks; rolling the upgrade back keeps them too. */
 for (const backend of backends()) {
@@ -24,11 +25,7 @@ for (const backend of backends()) {
         const expected = (await http.get(`/api/v1/backups/${withDisks}`).expect(200)).body.disks;
         assert.deepEqual(expected.map((d: { bytes_transferred: number }) => d.bytes_transferred), [0, 250]);
 
-        // Step down, newest first, until 004 is undone, whatever migrations come after it.
-        for (let undone: string[] = []; undone[0] !== '004_disks_on_job_row'; ) {
-          [, undone] = await knex.migrate.down(config);
-          assert.ok(undone.length > 0, 'migration 004 was never rolled back');
-        }
+        await rollBackThrough(knex, config, '004_disks_on_job_row');
         const rows = await knex(tables.disks).orderBy('disk_index');
         assert.deepEqual(rows.map((r: Record<string, unknown>) => [r.backup_job_id, Number(r.disk_index), Number(r.bytes_transferred), Number(r.total_bytes), r.status]),
           [[withDisks, 0, 0, 300, 'pending'], [withDisks, 1, 250, 500, 'running']]);

@@ -18,9 +18,9 @@ describe('text a client sent', () => {
   });
 
   it('quotes CSV fields holding a semicolon, so x;=1+1 stays one text cell in semicolon locales', async () => {
-    const data = [{ t: 0, s: 1, p: 0, phase: 'x;=1+1' }, { t: 2, s: 2, p: 5, phase: '+sum' }];
+    const data = [{ t: 0, s: 1048576, p: 0, phase: 'x;=1+1' }, { t: 2, s: 2097152, p: 5, phase: '+sum' }];
     const el = await fixture<BtSpeedChart>(html`<bt-speed-chart .points=${data}></bt-speed-chart>`);
     expect(el.toCsv()).to.equal('t_seconds,speed_mibps,progress_percent,phase\n0,1,0,"x;=1+1"\n2,2,5,"\'+sum"\n');
-    expect(pointsToCsv([{ t: 1, s: 1, p: 1, phase: 'a\rb' }])).to.equal('t_seconds,speed_mibps,progress_percent,phase\n1,1,1,"a\rb"\n');
+    expect(pointsToCsv([{ t: 1, s: 1048576, p: 1, phase: 'a\rb' }])).to.equal('t_seconds,speed_mibps,progress_percent,phase\n1,1,1,"a\rb"\n');
   });
 });
