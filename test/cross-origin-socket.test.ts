@@ -37,7 +37,7 @@ async function pageServer(): Promise<{ server: Server; origin: string }> {
 /** In the page: connect over WebSocket, then try to subscribe to the job and to complete it. */
 function attempt(page: Page, hub: string, jobId: string): Promise<Attempt> {
   return page.evaluate(async ({ hub, jobId }) => {
-    const socket = (window as any).io(`${hub}/telemetry`, { transports: ['websocket'], reconnection: false });
+    const socket = (globalThis as any).io(`${hub}/telemetry`, { transports: ['websocket'], reconnection: false });
     const error = await new Promise<string | undefined>((resolve) => {
       socket.once('connect', () => resolve(undefined));
       socket.once('connect_error', (e: Error) => resolve(e.message));
