@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuthorizeViewer, VerifyIngest } from './access/access.js';
+import { resolveAllowedOrigins, type AllowedOrigins } from './access/origin.js';
 import { defaultLogger, type Logger } from './logger.js';
 
 /** Options of `createTelemetryPlugin`. Every default is stated here and nowhere else. */
@@ -44,6 +45,8 @@ export interface TelemetryPluginOptions {
   rateLimitPerSourcePerMinute?: number;
   /** REST reads and socket subscribes per address per minute before 429 (per hub instance); 0 disables. Default 1,200 (20/s): a viewer's page needs a handful. */
   readRateLimitPerSourcePerMinute?: number;
+  /** Origins of web pages, besides the hub's own, that may open the `/telemetry` socket (e.g. `['https://admin.example.com']`; `['*']`: any). Checked on every transport; a handshake without an Origin header (SDK, bridge) always connects. Default: same origin only. */
+  allowedOrigins?: readonly string[];
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
   logger?: Logger;
   /** Clock in epoch ms (tests). Default `Date.now`. */
@@ -62,6 +65,7 @@ export interface ResolvedOptions {
   rateLimitPerMinute: number;
   rateLimitPerSourcePerMinute: number;
   readRateLimitPerSourcePerMinute: number;
+  allowedOrigins: AllowedOrigins;
   staleDetection: boolean;
   staleCheckCron: string;
   staleWarnAfterMs: number;
@@ -91,6 +95,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     rateLimitPerMinute: nonNegative('rateLimitPerMinute', options.rateLimitPerMinute, 600),
     rateLimitPerSourcePerMinute: nonNegative('rateLimitPerSourcePerMinute', options.rateLimitPerSourcePerMinute, 120_000),
     readRateLimitPerSourcePerMinute: nonNegative('readRateLimitPerSourcePerMinute', options.readRateLimitPerSourcePerMinute, 1200),
+    allowedOrigins: resolveAllowedOrigins(options.allowedOrigins),
     staleDetection: options.staleDetection ?? true,
     staleCheckCron: options.staleCheckCron ?? '*/30 * * * * *',
     staleWarnAfterMs: nonNegative('staleWarnAfterSeconds', options.staleWarnAfterSeconds, 60) * 1000,

@@ -84,7 +84,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   });
   if (resolved.staleDetection) stale.start();
 
-  const live: LiveContext = { store, pipeline, access, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter };
+  const live: LiveContext = { store, pipeline, access, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, allowedOrigins: resolved.allowedOrigins };
   const detachers: (() => void)[] = [];
   let closed = false;
   return {

@@ -35,6 +35,7 @@ export function pluginOptions(config: HubConfig, logger: PinoLogger): TelemetryP
     staleFailAfterSeconds: config.staleFailAfterSeconds,
     ingestTokens: config.ingestTokens.length ? config.ingestTokens : undefined,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    allowedOrigins: config.corsOrigins.length ? config.corsOrigins : undefined,
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TelemetryPluginOptions;
 }
@@ -55,7 +56,8 @@ export async function createHub(config: HubConfig, logger: PinoLogger): Promise<
   app.use(express.static(publicDir));
 
   const server = createServer(app);
-  // The demo page is served from this origin and needs no CORS; other origins only when configured.
+  // The demo page is served from this origin and needs no CORS; other origins only when configured
+  // (here for long-polling; the plugin checks every transport's Origin against the same list).
   // Socket messages are capped like HTTP bodies (the plugin's 64 KiB default), plus Socket.IO framing.
   const cors = config.corsOrigins.length ? { origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins } : undefined;
   const io = new SocketServer(server, { ...(cors ? { cors } : {}), maxHttpBufferSize: SOCKET_BUFFER_BYTES });

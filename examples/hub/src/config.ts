@@ -16,8 +16,8 @@ export interface HubConfig {
   ingestTokens: string[];
   rateLimitPerMinute: number | undefined;
   /**
-   * Origins whose pages may open a Socket.IO connection to this hub. Empty: only pages served by the
-   * hub itself (no CORS headers); `*`: any origin. The plugin never opens CORS on its own.
+   * Origins whose pages may open a Socket.IO connection to this hub, on every transport (the plugin's
+   * `allowedOrigins`). Empty: only pages served by the hub itself (no CORS headers); `*`: any origin.
    */
   corsOrigins: string[];
   logLevel: string;

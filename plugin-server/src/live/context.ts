@@ -1,4 +1,5 @@
 import type { Access } from '../access/access.js';
+import type { AllowedOrigins } from '../access/origin.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { ReadLimiter } from '../access/read-limit.js';
 import type { Logger } from '../logger.js';
@@ -16,4 +17,5 @@ export interface LiveContext {
   bodyLimitBytes: number;
   charts: LiveCharts;
   readLimiter: ReadLimiter;
+  allowedOrigins: AllowedOrigins;
 }

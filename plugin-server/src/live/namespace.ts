@@ -1,5 +1,6 @@
 import { CLIENT_EVENTS, TELEMETRY_NAMESPACE, invalid } from '@backup-telemetry/contract';
 import type { Namespace, Server, Socket } from 'socket.io';
+import { originRefusal } from '../access/origin.js';
 import type { TelemetryEvents } from '../events.js';
 import { errorText } from '../ingest/pipeline.js';
 import { ackFrom } from './ack.js';
@@ -46,6 +47,11 @@ export function attachLive(io: Server, ctx: LiveContext, events: TelemetryEvents
   if (bufferSize !== undefined && bufferSize > ctx.bodyLimitBytes * 2) {
     ctx.logger.warn({ maxHttpBufferSize: bufferSize, bodyLimitBytes: ctx.bodyLimitBytes }, 'Socket.IO maxHttpBufferSize is far above the ingest body limit; set it to match (new Server(http, { maxHttpBufferSize }))');
   }
+  // Before anything else: a page from a foreign origin gets no socket, on any transport.
+  nsp.use((socket, next) => {
+    const refusal = originRefusal(socket.handshake.headers, ctx.allowedOrigins);
+    next(refusal === undefined ? undefined : new Error(refusal));
+  });
   // A socket that presents a token must present a valid one; without one it may only watch.
   nsp.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
