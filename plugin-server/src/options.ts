@@ -42,6 +42,8 @@ export interface TelemetryPluginOptions {
   rateLimitPerMinute?: number;
   /** Updates per token (per address when ingest is open) per minute before 429 (per hub instance); 0 disables. Default 120,000 (2,000/s): raise it for big fleets sharing one token or NAT address. */
   rateLimitPerSourcePerMinute?: number;
+  /** Job registrations (`POST /backups`) per token (per address when ingest is open) per minute before 429 (per hub instance); 0 disables. Default 12,000 (200/s: a 10,000-VM fleet sharing one token may all start in the same minute). */
+  rateLimitRegistrationsPerMinute?: number;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
   logger?: Logger;
   /** Clock in epoch ms (tests). Default `Date.now`. */
@@ -59,6 +61,7 @@ export interface ResolvedOptions {
   acquireTimeoutMs: number;
   rateLimitPerMinute: number;
   rateLimitPerSourcePerMinute: number;
+  rateLimitRegistrationsPerMinute: number;
   staleDetection: boolean;
   staleCheckCron: string;
   staleWarnAfterMs: number;
@@ -87,6 +90,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     acquireTimeoutMs: nonNegative('acquireTimeoutMs', options.acquireTimeoutMs, 5000),
     rateLimitPerMinute: nonNegative('rateLimitPerMinute', options.rateLimitPerMinute, 600),
     rateLimitPerSourcePerMinute: nonNegative('rateLimitPerSourcePerMinute', options.rateLimitPerSourcePerMinute, 120_000),
+    rateLimitRegistrationsPerMinute: nonNegative('rateLimitRegistrationsPerMinute', options.rateLimitRegistrationsPerMinute, 12_000),
     staleDetection: options.staleDetection ?? true,
     staleCheckCron: options.staleCheckCron ?? '*/30 * * * * *',
     staleWarnAfterMs: nonNegative('staleWarnAfterSeconds', options.staleWarnAfterSeconds, 60) * 1000,

@@ -64,7 +64,8 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     jobLimiter: new RateLimiter(resolved.rateLimitPerMinute, now),
     sourceLimiter: new RateLimiter(resolved.rateLimitPerSourcePerMinute, now),
   });
-  const router = createRouter({ store, pipeline, access, metrics, logger, now, maxChartPoints, bodyLimitBytes });
+  const registrationLimiter = new RateLimiter(resolved.rateLimitRegistrationsPerMinute, now, { unit: 'registrations' });
+  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes });
   const stale = new StaleDetector(store, events, logger, {
     cron: resolved.staleCheckCron,
     warnAfterMs: resolved.staleWarnAfterMs,

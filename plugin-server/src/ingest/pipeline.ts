@@ -1,4 +1,4 @@
-import { isTerminalStatus, TelemetryError, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
+import { isTerminalStatus, TelemetryError, validateJobId, validateJobType, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
 import type { Access, Principal } from '../access/access.js';
 import type { RateLimiter } from '../access/rate-limit.js';
 import type { TelemetryEvents } from '../events.js';
@@ -101,13 +101,15 @@ export class IngestPipeline {
     try {
       if (this.closed) throw new TelemetryError('shutting_down', 'the hub is shutting down; retry shortly', { retryAfterSeconds: 5 });
       const { access, sourceLimiter, jobLimiter, now } = this.options;
-      const type = typeof jobType === 'string' ? jobType : '';
-      const id = typeof jobId === 'string' ? jobId : undefined;
-      await access.checkIngest(principal, { action: 'telemetry', job_type: type, job_id: id });
-      const source = principal.token ? `token:${principal.token}` : `address:${principal.address ?? 'unknown'}`;
-      sourceLimiter.hit(source, principal.token ? 'this token' : 'this address');
-      if (id !== undefined) jobLimiter.hit(`${type}/${id}`, `job ${id}`);
-      const update = validateUpdate(body, { jobType, jobId, nowMs: now() });
+      access.authenticate(principal);
+      // Every rate-limit key is built from checked values only: a key is memory until the minute ends.
+      const type = validateJobType(jobType);
+      const id = validateJobId(jobId);
+      await access.authorize(principal, { action: 'telemetry', job_type: type, job_id: id });
+      const source = access.sourceOf(principal);
+      sourceLimiter.hit(source.key, source.what);
+      jobLimiter.hit(`${type}/${id}`, `job ${id}`);
+      const update = validateUpdate(body, { jobType: type, jobId: id, nowMs: now() });
       const lane = this.lanes[laneOf(update.job_id, this.lanes.length)]!;
       const result = await new Promise<IngestResult>((resolve, reject) => {
         lane.queue.push({ update, resolve, reject });
