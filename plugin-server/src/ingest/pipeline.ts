@@ -4,6 +4,7 @@ import type { RateLimiter } from '../access/rate-limit.js';
 import type { TelemetryEvents } from '../events.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { Logger } from '../logger.js';
+import { errorText } from '../error-text.js';
 import { RollupState, toChartPoint } from '../rollup/rollup.js';
 import { RunningRollups } from '../rollup/running.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
@@ -66,6 +67,8 @@ interface BatchEffects {
 }
 
 const MAX_DEADLOCK_RETRIES = 3;
+
+export { errorText };
 
 /**
  * The single ingest path of HTTP and socket telemetry. Updates are validated at once, then queued
@@ -361,8 +364,4 @@ export class DeadlineExceeded extends Error {
     super(`the database did not answer within ${ms} ms`);
     this.name = 'DeadlineExceeded';
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

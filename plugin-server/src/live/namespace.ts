@@ -1,7 +1,7 @@
 import { CLIENT_EVENTS, TELEMETRY_NAMESPACE, invalid } from '@backup-telemetry/contract';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { TelemetryEvents } from '../events.js';
-import { errorText } from '../ingest/pipeline.js';
+import { errorText } from '../error-text.js';
 import { ackFrom } from './ack.js';
 import type { LiveContext } from './context.js';
 import { writeFlushesTogether } from './flush-writes.js';
