@@ -47,6 +47,8 @@ export interface TelemetryPluginOptions {
   readRateLimitPerSourcePerMinute?: number;
   /** Origins of web pages, besides the hub's own, that may open the `/telemetry` socket (e.g. `['https://admin.example.com']`; `['*']`: any). Checked on every transport; a handshake without an Origin header (SDK, bridge) always connects. Default: same origin only. */
   allowedOrigins?: readonly string[];
+  /** Job registrations (`POST /backups`) per token (per address when ingest is open) per minute before 429 (per hub instance); 0 disables. Default 12,000 (200/s: a 10,000-VM fleet sharing one token may all start in the same minute). */
+  rateLimitRegistrationsPerMinute?: number;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
   logger?: Logger;
   /** Clock in epoch ms (tests). Default `Date.now`. */
@@ -66,6 +68,7 @@ export interface ResolvedOptions {
   rateLimitPerSourcePerMinute: number;
   readRateLimitPerSourcePerMinute: number;
   allowedOrigins: AllowedOrigins;
+  rateLimitRegistrationsPerMinute: number;
   staleDetection: boolean;
   staleCheckCron: string;
   staleWarnAfterMs: number;
@@ -96,6 +99,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     rateLimitPerSourcePerMinute: nonNegative('rateLimitPerSourcePerMinute', options.rateLimitPerSourcePerMinute, 120_000),
     readRateLimitPerSourcePerMinute: nonNegative('readRateLimitPerSourcePerMinute', options.readRateLimitPerSourcePerMinute, 1200),
     allowedOrigins: resolveAllowedOrigins(options.allowedOrigins),
+    rateLimitRegistrationsPerMinute: nonNegative('rateLimitRegistrationsPerMinute', options.rateLimitRegistrationsPerMinute, 12_000),
     staleDetection: options.staleDetection ?? true,
     staleCheckCron: options.staleCheckCron ?? '*/30 * * * * *',
     staleWarnAfterMs: nonNegative('staleWarnAfterSeconds', options.staleWarnAfterSeconds, 60) * 1000,

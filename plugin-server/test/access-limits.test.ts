@@ -119,6 +119,22 @@ describe('rate limits and body caps', () => {
     assert.ok(statuses.includes(429), 'the address went over its 12 per minute (with the earlier tests)');
   });
 
+  it('answers 429 to a registration flood from one address, storing nothing past the limit', async () => {
+    const flood = await startLiveHub(sqlite, { rateLimitRegistrationsPerMinute: 3 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await flood.http.post('/api/v1/backups').send(jobRequest({ id: `flood-${i}`, vm_name: `flood-vm-${i}` }))).status);
+      assert.deepEqual(statuses, [201, 201, 201, 429, 429]);
+      const limited = await flood.http.post('/api/v1/backups').send(jobRequest({ id: 'flood-x' })).expect(429);
+      assert.match(limited.body.error.message, /this address sent more than 3 registrations this minute/);
+      assert.ok(Number(limited.headers['retry-after']) >= 1);
+      await flood.http.get('/api/v1/backups/flood-3').expect(404);
+      await flood.http.get('/api/v1/machines/flood-vm-3').expect(404);
+    } finally {
+      await flood.close();
+    }
+  });
+
   it('answers 413 for a body over 64 KB', async () => {
     const res = await hub.http.post('/api/v1/telemetry/backup/calm').send({ error: 'x'.repeat(70 * 1024) }).expect(413);
     assert.equal(res.body.error.code, 'payload_too_large');

@@ -64,9 +64,14 @@ export class Access {
     return this.tokens === null || this.tokens.has(token);
   }
 
-  async checkIngest(principal: Principal, target: IngestTarget): Promise<void> {
-    this.authenticate(principal);
-    await this.authorize(principal, target);
+  /**
+   * Who a rate limit counts: the token once it is checked (a configured token, or one the
+   * `verifyIngest` hook accepted), else the peer address. With ingest open any token is accepted,
+   * so there the address counts: a sender cannot mint itself fresh budgets, nor fill memory with keys.
+   */
+  sourceOf(principal: Principal): { key: string; what: string } {
+    if (principal.token && !this.ingestOpen) return { key: `token:${principal.token}`, what: 'this token' };
+    return { key: `address:${principal.address ?? 'unknown'}`, what: 'this address' };
   }
 
   /** 401 unless the principal carries a configured token (when tokens are configured). */

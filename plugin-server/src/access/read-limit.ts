@@ -1,4 +1,3 @@
-import { TelemetryError } from '@backup-telemetry/contract';
 import { RateLimiter } from './rate-limit.js';
 
 /**
@@ -8,18 +7,12 @@ import { RateLimiter } from './rate-limit.js';
 export class ReadLimiter {
   private readonly limiter: RateLimiter;
 
-  constructor(private readonly perMinute: number, now: () => number) {
-    this.limiter = new RateLimiter(perMinute, now);
+  constructor(perMinute: number, now: () => number) {
+    this.limiter = new RateLimiter(perMinute, now, { unit: 'reads' });
   }
 
   /** Counts one read; throws 429 with Retry-After past the limit (the same error as writes get). */
   hit(address: string | undefined): void {
-    try {
-      this.limiter.hit(`address:${address ?? 'unknown'}`, 'this address');
-    } catch (error) {
-      const retryAfterSeconds = (error as TelemetryError).retryAfterSeconds;
-      if (!(error instanceof TelemetryError) || retryAfterSeconds === undefined) throw error;
-      throw new TelemetryError('rate_limited', `this address read more than ${this.perMinute} times this minute; retry in ${retryAfterSeconds}s`, { retryAfterSeconds });
-    }
+    this.limiter.hit(`address:${address ?? 'unknown'}`, 'this address');
   }
 }

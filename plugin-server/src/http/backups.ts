@@ -5,12 +5,15 @@ import { principalOf, queryText, type RouteContext } from './context.js';
 import { requireJson } from './errors.js';
 
 /** `/backups`: register jobs, list and read them, and their statistics. */
-export function backupRoutes(router: Router, { store, access, now }: RouteContext): void {
+export function backupRoutes(router: Router, { store, access, registrationLimiter, now }: RouteContext): void {
   router.post('/backups', requireJson, async (req, res) => {
     const principal = principalOf(req);
     access.authenticate(principal);
-    const { job, created } = await registerJob(store, req.body, now(), (request) =>
-      access.authorize(principal, { action: 'register', job_type: request.job_type ?? 'backup', job_id: request.id, vm_name: request.vm_name }));
+    const { job, created } = await registerJob(store, req.body, now(), async (request) => {
+      await access.authorize(principal, { action: 'register', job_type: request.job_type ?? 'backup', job_id: request.id, vm_name: request.vm_name });
+      const source = access.sourceOf(principal);
+      registrationLimiter.hit(source.key, source.what);
+    });
     res.status(created ? 201 : 200).json(job);
   });
   router.get('/backups', async (req, res) => {

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { bearerToken, type Access, type Principal } from '../access/access.js';
+import type { RateLimiter } from '../access/rate-limit.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { ReadLimiter } from '../access/read-limit.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +13,8 @@ export interface RouteContext {
   store: Store;
   pipeline: IngestPipeline;
   access: Access;
+  /** Registrations (`POST /backups`) per source. */
+  registrationLimiter: RateLimiter;
   metrics: TelemetryMetrics;
   logger: Logger;
   now: () => number;

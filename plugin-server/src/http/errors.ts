@@ -1,7 +1,7 @@
 import { TelemetryError, type ErrorBody } from '@backup-telemetry/contract';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
-import { errorText } from '../ingest/pipeline.js';
+import { capped, errorText } from '../error-text.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import { isUnavailable } from '../store/dialect.js';
 
@@ -31,7 +31,7 @@ export function errorMiddleware(logger: Logger, metrics: TelemetryMetrics): Erro
     // Refusals before the ingest pipeline (body too large, wrong type, broken JSON) still count.
     if (req.method === 'POST' && req.path.startsWith('/telemetry/')) metrics.rejected(te.code, error);
     if (te.status >= 500 && te.code !== 'database_unavailable') {
-      logger.error({ err: errorText(te.cause ?? error), method: req.method, path: req.originalUrl, job_id: req.params?.job_id }, 'request failed');
+      logger.error({ err: errorText(te.cause ?? error), method: req.method, path: capped(req.originalUrl, 300), job_id: capped(String(req.params?.job_id ?? ''), 80) || undefined }, 'request failed');
     }
     if (te.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(te.retryAfterSeconds));
     res.status(te.status).json(errorBody(te));

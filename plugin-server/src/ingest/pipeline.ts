@@ -1,10 +1,11 @@
-import { isTerminalStatus, TelemetryError, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
+import { isTerminalStatus, TelemetryError, validateJobId, validateJobType, validateUpdate, type NormalizedUpdate } from '@backup-telemetry/contract';
 import type { Access, Principal } from '../access/access.js';
 import type { RateLimiter } from '../access/rate-limit.js';
 import type { TelemetryEvents } from '../events.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseOutage } from '../stale/outage.js';
+import { errorText } from '../error-text.js';
 import { RollupState, toChartPoint } from '../rollup/rollup.js';
 import { RunningRollups } from '../rollup/running.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
@@ -70,6 +71,8 @@ interface BatchEffects {
 
 const MAX_DEADLOCK_RETRIES = 3;
 
+export { errorText };
+
 /**
  * The single ingest path of HTTP and socket telemetry. Updates are validated at once, then queued
  * and committed in groups: while a lane's transaction runs, the next updates of its jobs wait and go
@@ -104,13 +107,15 @@ export class IngestPipeline {
     try {
       if (this.closed) throw new TelemetryError('shutting_down', 'the hub is shutting down; retry shortly', { retryAfterSeconds: 5 });
       const { access, sourceLimiter, jobLimiter, now } = this.options;
-      const type = typeof jobType === 'string' ? jobType : '';
-      const id = typeof jobId === 'string' ? jobId : undefined;
-      await access.checkIngest(principal, { action: 'telemetry', job_type: type, job_id: id });
-      const source = principal.token ? `token:${principal.token}` : `address:${principal.address ?? 'unknown'}`;
-      sourceLimiter.hit(source, principal.token ? 'this token' : 'this address');
-      if (id !== undefined) jobLimiter.hit(`${type}/${id}`, `job ${id}`);
-      const update = validateUpdate(body, { jobType, jobId, nowMs: now() });
+      access.authenticate(principal);
+      // Every rate-limit key is built from checked values only: a key is memory until the minute ends.
+      const type = validateJobType(jobType);
+      const id = validateJobId(jobId);
+      await access.authorize(principal, { action: 'telemetry', job_type: type, job_id: id });
+      const source = access.sourceOf(principal);
+      sourceLimiter.hit(source.key, source.what);
+      jobLimiter.hit(`${type}/${id}`, `job ${id}`);
+      const update = validateUpdate(body, { jobType: type, jobId: id, nowMs: now() });
       const lane = this.lanes[laneOf(update.job_id, this.lanes.length)]!;
       const result = await new Promise<IngestResult>((resolve, reject) => {
         lane.queue.push({ update, resolve, reject });
@@ -369,8 +374,4 @@ export class DeadlineExceeded extends Error {
     super(`the database did not answer within ${ms} ms`);
     this.name = 'DeadlineExceeded';
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -2,7 +2,7 @@ import { CLIENT_EVENTS, TELEMETRY_NAMESPACE, invalid } from '@backup-telemetry/c
 import type { Namespace, Server, Socket } from 'socket.io';
 import { originRefusal } from '../access/origin.js';
 import type { TelemetryEvents } from '../events.js';
-import { errorText } from '../ingest/pipeline.js';
+import { errorText } from '../error-text.js';
 import { ackFrom } from './ack.js';
 import type { LiveContext } from './context.js';
 import { writeFlushesTogether } from './flush-writes.js';

@@ -106,14 +106,14 @@ function toMachine(row: MachineRow, last: BackupJob | null): Machine {
   };
 }
 
-async function lastJobsOf(store: Store, vmNames: string[], nowMs: number): Promise<Map<string, BackupJob>> {
+async function lastJobsOf(store: Store, vmNames: string[] | undefined, nowMs: number): Promise<Map<string, BackupJob>> {
   const rows = await store.jobs.lastJobs(store.knex, vmNames);
   return new Map([...rows].map(([vm, { job, disks }]) => [vm, toBackupJob(job, disks, nowMs)]));
 }
 
 export async function listMachines(store: Store, nowMs: number): Promise<{ machines: Machine[] }> {
   const rows = await store.machines.list(store.knex);
-  const last = await lastJobsOf(store, rows.map((r) => r.vm_name), nowMs);
+  const last = await lastJobsOf(store, undefined, nowMs);
   return { machines: rows.map((r) => toMachine(r, last.get(r.vm_name) ?? null)) };
 }
 

@@ -1,6 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { capped, errorText } from '../error-text.js';
 import type { Logger } from '../logger.js';
 
 export interface ConnectOptions {
@@ -13,7 +14,7 @@ export interface ConnectOptions {
 
 function knexLog(logger: Logger | undefined) {
   if (!logger) return undefined;
-  const text = (m: unknown) => (m instanceof Error ? m.message : String(m));
+  const text = (m: unknown) => (m instanceof Error ? errorText(m) : capped(String(m)));
   return {
     warn: (m: unknown) => logger.warn({ source: 'knex' }, text(m)),
     error: (m: unknown) => logger.error({ source: 'knex' }, text(m)),

@@ -144,18 +144,22 @@ export function jobQueries(tables: Tables) {
       return rows.map(storedJobFromDb);
     },
 
-    /** Newest job of each VM in `vmNames`. */
-    async lastJobs(db: Db, vmNames: string[]): Promise<Map<string, StoredJob>> {
+    /**
+     * Newest job of each VM in `vmNames`, or of every VM without it (ties: the greatest id). The
+     * fleet is read with a window over the jobs, never with a variable per VM (SQLite refuses more
+     * than 32,766 in one statement); the window reads only the index columns, the join the rows.
+     */
+    async lastJobs(db: Db, vmNames?: readonly string[]): Promise<Map<string, StoredJob>> {
       const out = new Map<string, StoredJob>();
-      if (vmNames.length === 0) return out;
-      const newest = db(jobs).select('vm_name').max('created_at as created_at').whereIn('vm_name', vmNames).groupBy('vm_name').as('n');
-      const rows = await db(`${jobs} as j`)
-        .join(newest, function joinNewest() { this.on('j.vm_name', '=', 'n.vm_name').andOn('j.created_at', '=', 'n.created_at'); })
-        .select('j.*')
-        .orderBy('j.id', 'desc');
+      if (vmNames?.length === 0) return out;
+      const ranked = db(jobs)
+        .select('id', db.raw('ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ?? DESC, ?? DESC) AS newest', ['vm_name', 'created_at', 'id']))
+        .as('r');
+      if (vmNames) ranked.whereIn('vm_name', vmNames);
+      const rows = await db(`${jobs} as j`).join(ranked, 'j.id', 'r.id').where('r.newest', 1).select('j.*');
       for (const raw of rows) {
         const stored = storedJobFromDb(raw);
-        if (!out.has(stored.job.vm_name)) out.set(stored.job.vm_name, stored);
+        out.set(stored.job.vm_name, stored);
       }
       return out;
     },
