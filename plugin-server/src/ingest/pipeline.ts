@@ -71,8 +71,6 @@ interface BatchEffects {
 
 const MAX_DEADLOCK_RETRIES = 3;
 
-export { errorText };
-
 /**
  * The single ingest path of HTTP and socket telemetry. Updates are validated at once, then queued
  * and committed in groups: while a lane's transaction runs, the next updates of its jobs wait and go

@@ -2,7 +2,7 @@ import { formatDuration, type JobEndedEvent, type JobStaleEvent } from '@backup-
 import cron, { type ScheduledTask } from 'node-cron';
 import type { TelemetryEvents } from '../events.js';
 import { finishJob } from '../ingest/end-job.js';
-import { errorText } from '../ingest/pipeline.js';
+import { errorText } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { RunningRollups } from '../rollup/running.js';
 import type { TelemetryMetrics } from '../metrics.js';
