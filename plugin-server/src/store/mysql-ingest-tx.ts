@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { summaryStatements } from '../fleet/summary-sql.js';
 import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
 import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, disksByJob, jobToDb } from './jobs.js';
 import { snapshotFromDb, storedJobFromDb, type SnapshotRow } from './rows.js';
@@ -94,6 +95,8 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
         return JOB_ROW_COLUMNS.map((col) => db[col]);
       })));
     }
+    // Only the locking path carries ends (commitKnown never does): the steady state gains no statement.
+    if (writes.ended.length) for (const s of summaryStatements(tables, writes.ended, 'ended', true)) out.push(c.format(s.sql, s.bindings));
     if (writes.deleteSnapshotsOf.length) out.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
     for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
       out.push(withRows(c, sql.snapshotInsert, writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]))));
