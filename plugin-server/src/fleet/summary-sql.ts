@@ -1,6 +1,6 @@
 import type { Tables } from '../store/tables.js';
 import { startOf } from '../store/rows.js';
-import type { EndedStatus, SummarizedJob } from './summary.js';
+import { compareIds, type EndedStatus, type SummarizedJob } from './summary.js';
 
 /** A statement with `?` values and `??` identifiers, for knex's `raw` and mysql2's `format` alike. */
 export type Binding = string | number | null;
@@ -112,19 +112,23 @@ function update(scope: Scope, job: SummarizedJob, assignments: Assignment[]): St
   };
 }
 
-const byScope = (a: SummarizedJob, b: SummarizedJob) =>
-  (a.vm_name < b.vm_name ? -1 : a.vm_name > b.vm_name ? 1 : a.repository_id < b.repository_id ? -1 : a.repository_id > b.repository_id ? 1 : 0);
+const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Key order (no deadlock between instances), then end order within a row (see `summaryStatements`). */
+const byKeyThenEnd = (scope: Scope) => (a: SummarizedJob, b: SummarizedJob) =>
+  scope.keys.reduce((order, key) => order || text(a[key], b[key]), 0) || (a.completed_at ?? 0) - (b.completed_at ?? 0) || compareIds(a.id, b.id);
 
 /**
  * The statements that add jobs to their summaries, in the transaction that writes the jobs: one row
  * upsert and one UPDATE of increments and conditional replacements per job and table, never a value
  * read first, so ends committed by several hub instances at once all count. Rows are touched in key
  * order, the per-VM table first, so two transactions cannot deadlock on them. `ended` adds the job's
- * end (its status must be final); without it only its registration is recorded.
+ * end (its status must be final); without it only its registration is recorded. Ends go in before the
+ * ended jobs' rows are written, each row's in end order: a success's recount of later failures then
+ * sees only failures already in the summary (committed by others), never one of its own batch that
+ * the summary is about to count.
  */
 export function summaryStatements(tables: Tables, jobs: readonly SummarizedJob[], mode: 'registered' | 'ended', mysql: boolean): Statement[] {
-  const sorted = [...jobs].sort(byScope);
-  return scopes(tables).flatMap((scope) => sorted.flatMap((job) => {
+  return scopes(tables).flatMap((scope) => [...jobs].sort(byKeyThenEnd(scope)).flatMap((job) => {
     const assignments = seen(job);
     if (mode === 'ended') assignments.push(...ended(scope, job, job.status as EndedStatus, tables.jobs));
     return [ensureRow(scope, job, mysql), update(scope, job, assignments)];

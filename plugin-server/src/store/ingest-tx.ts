@@ -78,8 +78,8 @@ export function knexIngestTransaction(
       const t = open();
       await snapshots.insert(t, writes.snapshots);
       for (const id of writes.deleteSnapshotsOf) await snapshots.deleteOfJob(t, id);
-      await jobs.saveJobs(t, writes.jobs, writes.disks);
       await summaries.recordEnded(t, writes.ended);
+      await jobs.saveJobs(t, writes.jobs, writes.disks);
       await t.commit();
     },
     async rollback() {

@@ -62,7 +62,7 @@ const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE'
  * allows several statements per query (`knexFromUrl` connections do), one per statement otherwise.
  *   1. START TRANSACTION; lock the jobs (id order) reading their row versions; read the jobs the
  *      caller does not know in full (with their disks, which are on the row)
- *   2. upsert jobs with their disks; DELETE ended jobs' snapshots; INSERT snapshots; COMMIT
+ *   2. add ended jobs to their machine summaries; upsert jobs with their disks; DELETE ended jobs' snapshots; INSERT snapshots; COMMIT
  * A job another writer changed since the caller knew it adds one round trip in between (reading
  * it), and so does a job that ends without its rollup in memory (reading its snapshots).
  * `commitIfUnchanged` is the one-round-trip form for jobs the caller knows: START TRANSACTION and 2.
@@ -85,9 +85,11 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
   const readStatement = (c: Mysql2Connection, ids: string[]) => c.format(JOB_SELECT, [tables.jobs, ids]);
   const sql = statementsOf(tables);
   const withRows = (c: Mysql2Connection, statement: RowsStatement, rows: unknown[][]) => statement.head + c.escape(rows) + statement.tail;
-  /** The batch's writes, jobs first: upsert jobs (with their disks), DELETE ended jobs' snapshots, INSERT snapshots. */
+  /** The batch's writes: ended jobs' summaries (fleet/summary-sql.ts), upsert jobs (with their disks), DELETE ended jobs' snapshots, INSERT snapshots. */
   const writeStatements = (c: Mysql2Connection, writes: IngestWrites, jobUpsert: RowsStatement): string[] => {
     const out: string[] = [];
+    // Only the locking path carries ends (commitKnown never does): the steady state gains no statement.
+    if (writes.ended.length) for (const s of summaryStatements(tables, writes.ended, 'ended', true)) out.push(c.format(s.sql, s.bindings));
     if (writes.jobs.length) {
       const disks = disksByJob(writes.jobs, writes.disks);
       out.push(withRows(c, jobUpsert, writes.jobs.map((job) => {
@@ -95,8 +97,6 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
         return JOB_ROW_COLUMNS.map((col) => db[col]);
       })));
     }
-    // Only the locking path carries ends (commitKnown never does): the steady state gains no statement.
-    if (writes.ended.length) for (const s of summaryStatements(tables, writes.ended, 'ended', true)) out.push(c.format(s.sql, s.bindings));
     if (writes.deleteSnapshotsOf.length) out.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
     for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
       out.push(withRows(c, sql.snapshotInsert, writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]))));
