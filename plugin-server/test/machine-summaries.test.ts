@@ -17,7 +17,7 @@ const HOUR = 3_600_000;
 async function instances(backend: Backend, count: number) {
   let clock = T0;
   const shared = { databaseUrl: backend.url(), tablePrefix: uniquePrefix(), now: () => clock, staleWarnAfterSeconds: 60, staleFailAfterSeconds: 300 };
-  const hubs = [];
+  const hubs: Awaited<ReturnType<typeof migratedPlugin>>[] = [];
   for (let i = 0; i < count; i++) hubs.push(await migratedPlugin(backend, shared));
   const app = express();
   app.use('/api/v1', hubs[0]!.plugin.router);
@@ -36,11 +36,12 @@ async function instances(backend: Backend, count: number) {
 
 async function storedSummaries(store: Store) {
   const { knex, tables } = store;
-  const strip = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /_(at|count|sum|bytes|failures)$/.test(k) ? Number(v) : v])));
-  const machines = strip(await knex(tables.machineSummaries).orderBy('vm_name'));
-  const repositories = strip(await knex(tables.repositorySummaries).orderBy(['vm_name', 'repository_id']));
-  const asNumbers = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
-  return { machines: asNumbers(machines), repositories: asNumbers(repositories) };
+  // mysql2 returns BIGINT sums as strings on some servers: numbers compare as numbers.
+  const numeric = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /_(at|count|sum|bytes|failures)$/.test(k) ? Number(v) : v])));
+  return {
+    machines: numeric(await knex(tables.machineSummaries).orderBy('vm_name')),
+    repositories: numeric(await knex(tables.repositorySummaries).orderBy(['vm_name', 'repository_id'])),
+  };
 }
 
 /** The summaries recomputed from every stored job: what the incremental updates must equal. */
@@ -52,7 +53,8 @@ async function recomputed(store: Store) {
     bytes_transferred: Number(r.bytes_transferred), error_message: r.status === 'failed' ? (r.error_message as string | null) : null,
   }));
   const { machines, repositories } = summarizeByMachine(jobs);
-  const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) => (String(a.vm_name) + '\0' + String(a.repository_id ?? '') < String(b.vm_name) + '\0' + String(b.repository_id ?? '') ? -1 : 1);
+  const key = (r: { vm_name: string; repository_id?: string }) => `${r.vm_name}\0${r.repository_id ?? ''}`;
+  const byKey = (a: { vm_name: string; repository_id?: string }, b: { vm_name: string; repository_id?: string }) => (key(a) < key(b) ? -1 : 1);
   return { machines: [...machines].sort(byKey), repositories: [...repositories].sort(byKey) };
 }
 
@@ -65,7 +67,8 @@ async function statsFromJobs(knex: Knex, table: string, filter: { vm_name?: stri
     return q;
   };
   const by_status: Record<string, number> = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
-  for (const r of await scoped().select('status').count({ n: '*' }).groupBy('status')) by_status[String(r.status)] = Number(r.n);
+  const counted = (await scoped().select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: unknown }[];
+  for (const r of counted) by_status[r.status] = Number(r.n);
   const completed = await scoped().where('status', 'completed').avg({ size: 'bytes_transferred' }).avg({ duration: knex.raw('completed_at - COALESCE(started_at, created_at)') }).first();
   const last = await scoped().max({ last: knex.raw('COALESCE(started_at, created_at)') }).first();
   const ended = by_status.completed! + by_status.failed! + by_status.cancelled!;
