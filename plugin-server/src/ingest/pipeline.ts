@@ -362,6 +362,7 @@ function writesOf(effects: BatchEffects, deleteSnapshotsOf: string[]): IngestWri
     deleteSnapshotsOf,
     disks: touched.flatMap((s) => [...s.disks.values()]),
     jobs: touched.map((s) => s.job),
+    ended: touched.filter((s) => effects.ended.has(s.job.id)).map((s) => s.job),
   };
 }
 

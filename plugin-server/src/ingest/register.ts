@@ -72,6 +72,7 @@ export async function registerJob(
   try {
     await store.transaction(async (trx) => {
       await store.jobs.insertJob(trx, job, disks);
+      await store.summaries.recordRegistered(trx, job);
       await store.machines.upsert(trx, request.vm_name, request.machine, nowMs);
     });
   } catch (error) {

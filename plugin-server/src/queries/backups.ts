@@ -75,10 +75,11 @@ export async function getBackup(store: Store, id: string, nowMs: number): Promis
   return toApiJob(await requireJob(store, id), nowMs);
 }
 
+/** `GET /backups/stats`: from the machine summaries (fleet/), never a scan of `backup_jobs`. */
 export async function backupStats(store: Store, query: Query): Promise<BackupStats> {
   const vm_name = optionalString(query, 'vm_name');
   const repository_id = optionalString(query, 'repository_id');
-  const raw = await store.jobs.stats(store.knex, { vm_name, repository_id });
+  const raw = await store.summaries.stats(store.knex, { vm_name, repository_id });
   const by_status = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
   for (const { status, count } of raw.byStatus) if (status in by_status) by_status[status as JobStatus] = count;
   const ended = by_status.completed + by_status.failed + by_status.cancelled;
@@ -88,9 +89,9 @@ export async function backupStats(store: Store, query: Query): Promise<BackupSta
     total: Object.values(by_status).reduce((a, b) => a + b, 0),
     by_status,
     success_rate_percent: ended > 0 ? Math.round((by_status.completed / ended) * 1000) / 10 : null,
-    avg_size_bytes: raw.avgSize === null ? null : Math.round(raw.avgSize),
-    avg_duration_seconds: raw.avgDurationMs === null ? null : Math.round(raw.avgDurationMs / 1000),
-    last_backup_at: raw.lastCreatedAt === null ? null : new Date(raw.lastCreatedAt).toISOString(),
+    avg_size_bytes: by_status.completed > 0 ? Math.round(raw.completedBytesSum / by_status.completed) : null,
+    avg_duration_seconds: by_status.completed > 0 ? Math.round(raw.completedDurationMsSum / by_status.completed / 1000) : null,
+    last_backup_at: raw.lastStartedAt === null ? null : new Date(raw.lastStartedAt).toISOString(),
   };
 }
 

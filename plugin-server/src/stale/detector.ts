@@ -112,6 +112,7 @@ export class StaleDetector {
         job.transfer_speed_bps = 0;
         const metrics = await finishJob(this.store, trx, job, disks, nowMs, this.options.maxChartPoints, this.options.metrics);
         await this.store.jobs.saveJobs(trx, [job], disks);
+        await this.store.summaries.recordEnded(trx, [job]);
         return { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
       });
       if (!ended) continue;

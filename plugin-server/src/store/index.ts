@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { summaryQueries } from '../fleet/summaries.js';
 import { isMysql } from './dialect.js';
 import { knexIngestTransaction, type IngestTransaction } from './ingest-tx.js';
 import { jobQueries } from './jobs.js';
@@ -21,6 +22,7 @@ export function createStore(knex: Knex, prefix = '') {
   const lockForWrite = (trx: Knex.Transaction) => (sqlite ? trx.raw('DELETE FROM ?? WHERE 0', [tables.jobs]) : undefined);
   const jobs = jobQueries(tables);
   const snapshots = snapshotQueries(tables);
+  const summaries = summaryQueries(tables, !sqlite);
   /** Whether MySQL batches of known jobs may skip locking them first (known after `migrate()`). */
   let guarded = false;
   return {
@@ -46,12 +48,14 @@ export function createStore(knex: Knex, prefix = '') {
           throw error;
         }
         return trx;
-      }, jobs, snapshots);
+      }, jobs, snapshots, summaries);
     },
     jobs,
     snapshots,
     machines: machineQueries(tables),
     outages: outageQueries(tables),
+    /** Per-VM and per-VM-and-repository summaries (fleet/). */
+    summaries,
     async migrate() {
       await migrateLatest(knex, tables);
       guarded = !sqlite && (await enforcesRowVersionCheck(knex, tables));

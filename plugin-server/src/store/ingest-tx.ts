@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { SummaryQueries } from '../fleet/summaries.js';
 import type { JobQueries } from './jobs.js';
 import type { DiskRow, JobRow, SnapshotRow, StoredJob } from './rows.js';
 import type { SnapshotQueries } from './snapshots.js';
@@ -11,6 +12,8 @@ export interface IngestWrites {
   /** Every disk of the written jobs (stored on their rows). */
   disks: DiskRow[];
   jobs: JobRow[];
+  /** The jobs of `jobs` that ended in this batch: added to their machine summaries in the same commit. */
+  ended: JobRow[];
 }
 
 /** The jobs of a batch once locked. */
@@ -52,7 +55,7 @@ export interface IngestTransaction {
  * use). `begin` opens the transaction the store's way (on SQLite, taking the write lock first).
  */
 export function knexIngestTransaction(
-  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries,
+  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries, summaries: SummaryQueries,
 ): IngestTransaction {
   let trx: Knex.Transaction | null = null;
   const open = () => {
@@ -75,6 +78,7 @@ export function knexIngestTransaction(
       const t = open();
       await snapshots.insert(t, writes.snapshots);
       for (const id of writes.deleteSnapshotsOf) await snapshots.deleteOfJob(t, id);
+      await summaries.recordEnded(t, writes.ended);
       await jobs.saveJobs(t, writes.jobs, writes.disks);
       await t.commit();
     },

@@ -163,28 +163,6 @@ export function jobQueries(tables: Tables) {
       }
       return out;
     },
-
-    async stats(db: Db, filter: { vm_name?: string; repository_id?: string }) {
-      const scoped = () => {
-        const q = db(jobs);
-        if (filter.vm_name !== undefined) q.where('vm_name', filter.vm_name);
-        if (filter.repository_id !== undefined) q.where('repository_id', filter.repository_id);
-        return q;
-      };
-      const byStatus = await scoped().select('status').count({ n: '*' }).groupBy('status');
-      const completed = await scoped()
-        .where('status', 'completed')
-        .avg({ avg_size: 'bytes_transferred' })
-        .avg({ avg_duration_ms: db.raw('completed_at - COALESCE(started_at, created_at)') })
-        .first();
-      const last = await scoped().max({ last: db.raw('COALESCE(started_at, created_at)') }).first();
-      return {
-        byStatus: (byStatus as { status: string; n: number | string }[]).map((r) => ({ status: String(r.status), count: Number(r.n) })),
-        avgSize: completed?.avg_size === null || completed?.avg_size === undefined ? null : Number(completed.avg_size),
-        avgDurationMs: completed?.avg_duration_ms === null || completed?.avg_duration_ms === undefined ? null : Number(completed.avg_duration_ms),
-        lastCreatedAt: last?.last === null || last?.last === undefined ? null : Number(last.last),
-      };
-    },
   };
 }
 

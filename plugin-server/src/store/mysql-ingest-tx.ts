@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { summaryStatements } from '../fleet/summary-sql.js';
 import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
 import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, disksByJob, jobToDb } from './jobs.js';
 import { snapshotFromDb, storedJobFromDb, type SnapshotRow } from './rows.js';
@@ -61,7 +62,7 @@ const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE'
  * allows several statements per query (`knexFromUrl` connections do), one per statement otherwise.
  *   1. START TRANSACTION; lock the jobs (id order) reading their row versions; read the jobs the
  *      caller does not know in full (with their disks, which are on the row)
- *   2. upsert jobs with their disks; DELETE ended jobs' snapshots; INSERT snapshots; COMMIT
+ *   2. add ended jobs to their machine summaries; upsert jobs with their disks; DELETE ended jobs' snapshots; INSERT snapshots; COMMIT
  * A job another writer changed since the caller knew it adds one round trip in between (reading
  * it), and so does a job that ends without its rollup in memory (reading its snapshots).
  * `commitIfUnchanged` is the one-round-trip form for jobs the caller knows: START TRANSACTION and 2.
@@ -84,9 +85,11 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
   const readStatement = (c: Mysql2Connection, ids: string[]) => c.format(JOB_SELECT, [tables.jobs, ids]);
   const sql = statementsOf(tables);
   const withRows = (c: Mysql2Connection, statement: RowsStatement, rows: unknown[][]) => statement.head + c.escape(rows) + statement.tail;
-  /** The batch's writes, jobs first: upsert jobs (with their disks), DELETE ended jobs' snapshots, INSERT snapshots. */
+  /** The batch's writes: ended jobs' summaries (fleet/summary-sql.ts), upsert jobs (with their disks), DELETE ended jobs' snapshots, INSERT snapshots. */
   const writeStatements = (c: Mysql2Connection, writes: IngestWrites, jobUpsert: RowsStatement): string[] => {
     const out: string[] = [];
+    // Only the locking path carries ends (commitKnown never does): the steady state gains no statement.
+    if (writes.ended.length) for (const s of summaryStatements(tables, writes.ended, 'ended', true)) out.push(c.format(s.sql, s.bindings));
     if (writes.jobs.length) {
       const disks = disksByJob(writes.jobs, writes.disks);
       out.push(withRows(c, jobUpsert, writes.jobs.map((job) => {

@@ -6,6 +6,9 @@ export interface Tables {
   machines: string;
   /** The latest database outage an instance recorded (migration 006). */
   outages: string;
+  /** Per VM and per VM and repository: what fleet reads need, kept where jobs end (migration 007). */
+  machineSummaries: string;
+  repositorySummaries: string;
   migrations: string;
   prefix: string;
 }
@@ -21,6 +24,8 @@ export function tableNames(prefix = ''): Tables {
     snapshots: `${prefix}job_telemetry_snapshots`,
     machines: `${prefix}backup_machines`,
     outages: `${prefix}telemetry_outages`,
+    machineSummaries: `${prefix}machine_summaries`,
+    repositorySummaries: `${prefix}machine_repository_summaries`,
     migrations: `${prefix}telemetry_migrations`,
   };
 }

@@ -6,6 +6,7 @@ import { rowVersion } from './003_row_version.js';
 import { disksOnJobRow } from './004_disks_on_job_row.js';
 import { exactIdentity } from './005_exact_identity.js';
 import { databaseOutage } from './006_database_outage.js';
+import { machineSummaries } from './007_machine_summaries.js';
 
 export interface Migration {
   name: string;
@@ -13,7 +14,7 @@ export interface Migration {
   down(knex: Knex, tables: Tables): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage];
+const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage, machineSummaries];
 
 /** A knex migration source serving the plugin's own migrations for one table prefix. */
 export function migrationSource(tables: Tables): Knex.MigrationSource<Migration> {
