@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { AuthorizeViewer, VerifyIngest } from './access/access.js';
+import type { AuthorizeAdmin, AuthorizeViewer, VerifyIngest } from './access/access.js';
+import { POLICY_LIMITS } from '@backup-telemetry/contract';
 import { resolveAllowedOrigins, type AllowedOrigins } from './access/origin.js';
 import { defaultLogger, type Logger } from './logger.js';
 
@@ -39,6 +40,14 @@ export interface TelemetryPluginOptions {
   verifyIngest?: VerifyIngest;
   /** Guards every REST read and socket subscription: return false to answer 403. Default: everyone may view. */
   authorizeViewer?: AuthorizeViewer;
+  /** Guards the admin API (`PUT /machines/:vm_name/policy`): return false for 403. Default: none, so every admin call is refused with 403. */
+  authorizeAdmin?: AuthorizeAdmin;
+  /** RPO of VMs without a policy of their own, in hours (down to 1/60); null: such VMs are not monitored. Default 24. */
+  defaultRpoHours?: number | null;
+  /** Grace minutes past the RPO of VMs without a policy of their own. Default 60. */
+  defaultGraceMinutes?: number;
+  /** Milliseconds over which `machine:update` pushes to `{fleet: true}` viewers are coalesced per VM. Default 1000. */
+  fleetPushIntervalMs?: number;
   /** Updates per job per minute before 429 (per hub instance); 0 disables. Default 600 (10/s; the SDK sends about one per 5 s). */
   rateLimitPerMinute?: number;
   /** Updates per token (per address when ingest is open) per minute before 429 (per hub instance); 0 disables. Default 120,000 (2,000/s): raise it for big fleets sharing one token or NAT address. */
@@ -69,6 +78,9 @@ export interface ResolvedOptions {
   readRateLimitPerSourcePerMinute: number;
   allowedOrigins: AllowedOrigins;
   rateLimitRegistrationsPerMinute: number;
+  defaultRpoHours: number | null;
+  defaultGraceMinutes: number;
+  fleetPushIntervalMs: number;
   staleDetection: boolean;
   staleCheckCron: string;
   staleWarnAfterMs: number;
@@ -80,6 +92,15 @@ export interface ResolvedOptions {
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number (got ${value})`);
+  return value;
+}
+
+function defaultRpo(value: number | null | undefined): number | null {
+  if (value === null) return null;
+  if (value === undefined) return 24;
+  if (!Number.isFinite(value) || value < POLICY_LIMITS.minRpoHours - 1e-9 || value > POLICY_LIMITS.maxRpoHours) {
+    throw new Error(`defaultRpoHours must be null or from 1/60 (one minute) to ${POLICY_LIMITS.maxRpoHours} hours (got ${value})`);
+  }
   return value;
 }
 
@@ -100,6 +121,9 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     readRateLimitPerSourcePerMinute: nonNegative('readRateLimitPerSourcePerMinute', options.readRateLimitPerSourcePerMinute, 1200),
     allowedOrigins: resolveAllowedOrigins(options.allowedOrigins),
     rateLimitRegistrationsPerMinute: nonNegative('rateLimitRegistrationsPerMinute', options.rateLimitRegistrationsPerMinute, 12_000),
+    defaultRpoHours: defaultRpo(options.defaultRpoHours),
+    defaultGraceMinutes: Math.floor(nonNegative('defaultGraceMinutes', options.defaultGraceMinutes, POLICY_LIMITS.defaultGraceMinutes)),
+    fleetPushIntervalMs: nonNegative('fleetPushIntervalMs', options.fleetPushIntervalMs, 1000),
     staleDetection: options.staleDetection ?? true,
     staleCheckCron: options.staleCheckCron ?? '*/30 * * * * *',
     staleWarnAfterMs: nonNegative('staleWarnAfterSeconds', options.staleWarnAfterSeconds, 60) * 1000,

@@ -72,7 +72,8 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   const charts = new LiveCharts(store, pipeline.rollups, maxChartPoints, now);
   const readLimiter = new ReadLimiter(resolved.readRateLimitPerSourcePerMinute, now);
   const registrationLimiter = new RateLimiter(resolved.rateLimitRegistrationsPerMinute, now, { unit: 'registrations' });
-  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter });
+  const defaultPolicy = { rpo_hours: resolved.defaultRpoHours, grace_minutes: resolved.defaultGraceMinutes };
+  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, defaultPolicy });
   const stale = new StaleDetector(store, events, logger, {
     cron: resolved.staleCheckCron,
     warnAfterMs: resolved.staleWarnAfterMs,

@@ -37,7 +37,8 @@ async function instances(backend: Backend, count: number) {
 async function storedSummaries(store: Store) {
   const { knex, tables } = store;
   // mysql2 returns BIGINT sums as strings on some servers: numbers compare as numbers.
-  const numeric = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /_(at|count|sum|bytes|failures)$/.test(k) ? Number(v) : v])));
+  // The at-risk sweep's state (migration 008) is not part of what summarize() computes.
+  const numeric = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('protection_')).map(([k, v]) => [k, typeof v === 'string' && /_(at|count|sum|bytes|failures)$/.test(k) ? Number(v) : v])));
   return {
     machines: numeric(await knex(tables.machineSummaries).orderBy('vm_name')),
     repositories: numeric(await knex(tables.repositorySummaries).orderBy(['vm_name', 'repository_id'])),

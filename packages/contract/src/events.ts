@@ -18,6 +18,12 @@ export const SERVER_EVENTS = {
   failed: 'job:failed',
   cancelled: 'job:cancelled',
   stale: 'job:stale',
+  /** Compact per-VM push to `{fleet: true}` subscribers (`MachineUpdateEvent`), coalesced per VM. */
+  machineUpdate: 'machine:update',
+  /** A VM just went at risk (`MachineProtectionEvent`): once per miss, from one hub instance. */
+  machineAtRisk: 'machine:at_risk',
+  /** A VM at risk is protected again (`MachineProtectionEvent`). */
+  machineProtected: 'machine:protected',
 } as const;
 
 /** Body of the socket `telemetry` event: an update plus its routing fields. */
@@ -25,7 +31,7 @@ export type SocketTelemetry = TelemetryUpdate & { job_id: string; job_type: stri
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
 
-export type SubscribeRequest = { job_id: string } | { vm_name: string };
+export type SubscribeRequest = { job_id: string } | { vm_name: string } | { fleet: true };
 
 export interface JobUpdateEvent {
   job: BackupJob;
@@ -55,4 +61,6 @@ export interface SubscribeAck {
 export const rooms = {
   job: (jobId: string) => `job:${jobId}`,
   vm: (vmName: string) => `vm:${vmName}`,
+  /** Viewers of the whole fleet: `machine:update`, `machine:at_risk`, `machine:protected`. */
+  fleet: 'fleet',
 };

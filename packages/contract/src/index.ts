@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './events.js';
 export * from './validate.js';
 export * from './format.js';
+export * from './fleet.js';

@@ -1,3 +1,5 @@
+import type { Protection, ProtectionPolicyRequest } from './fleet.js';
+
 /** Kinds of job a hub tracks. */
 export const JOB_TYPES = ['backup', 'replication', 'restore'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
@@ -105,6 +107,8 @@ export interface RegisterJobRequest {
    * clock. Default: the hub's time of registration.
    */
   started_at?: string | number;
+  /** The VM's protection policy, set (replacing its current one) with the registration. */
+  protection?: ProtectionPolicyRequest;
 }
 
 /** A validated registration, its start time normalised to epoch ms. */
@@ -224,6 +228,17 @@ export interface Machine {
   disks: MachineDisk[];
   updated_at: string | null;
   last_job: BackupJob | null;
+  /** The VM's protection against its RPO (README, "Fleet protection"). */
+  protection: Protection;
+}
+
+/** `GET /machines`: one page of VMs. */
+export interface MachineListResponse {
+  machines: Machine[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+  /** VMs matching the filters (all pages). */
+  total: number;
 }
 
 export interface IngestResponse {

@@ -1,4 +1,5 @@
 import { invalid, TelemetryError } from './errors.js';
+import { validatePolicy } from './fleet.js';
 import {
   BACKUP_TYPES, DISK_STATUS_PATTERN, JOB_STATUSES, JOB_TYPES,
   type BackupType, type DiskProgress, type DiskStatus, type JobType, type MachineInfo, type NormalizedUpdate, type ValidRegisterJob,
@@ -292,5 +293,7 @@ export function validateRegisterJob(body: unknown, nowMs = Date.now()): ValidReg
   if (machine !== undefined && machine !== null) request.machine = validateMachine(machine);
   const startedAt = own(body, 'started_at');
   if (startedAt !== undefined && startedAt !== null) request.started_at_ms = parseTimestamp(startedAt, nowMs, 'started_at');
+  const protection = own(body, 'protection');
+  if (protection !== undefined && protection !== null) request.protection = validatePolicy(protection, 'protection');
   return request;
 }

@@ -33,6 +33,19 @@ export type VerifyIngest = (token: string | undefined, target: IngestTarget) => 
  */
 export type AuthorizeViewer = (source: unknown, target: ViewerTarget) => boolean | Promise<boolean>;
 
+/** What an admin call changes: a VM's policy (`vm_name`), or a hub-wide setting (`{action}` alone). */
+export interface AdminTarget {
+  action: 'set_policy' | (string & {});
+  vm_name?: string;
+}
+
+/**
+ * Decides whether an admin call (`PUT /machines/:vm_name/policy`, …) may proceed. `source` is the
+ * Express request. Return false for 403; throw `new TelemetryError('unauthorized', …)` for 401.
+ * Without this hook every admin call is refused (403): the admin API is closed by default.
+ */
+export type AuthorizeAdmin = (source: unknown, target: AdminTarget) => boolean | Promise<boolean>;
+
 export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const header = headers.authorization;
   if (typeof header !== 'string') return undefined;
@@ -44,6 +57,7 @@ export interface AccessOptions {
   ingestTokens?: readonly string[];
   verifyIngest?: VerifyIngest;
   authorizeViewer?: AuthorizeViewer;
+  authorizeAdmin?: AuthorizeAdmin;
 }
 
 /** Ingest and viewer checks of one plugin instance. */
@@ -88,6 +102,14 @@ export class Access {
       const what = target.job_id ? `job ${target.job_id}` : `VM ${target.vm_name ?? '?'}`;
       throw new TelemetryError('forbidden', `this token may not report for ${what}`, { field: 'authorization' });
     }
+  }
+
+  /** 403 unless the `authorizeAdmin` hook allows it; closed when no hook is configured. */
+  async checkAdmin(source: unknown, target: AdminTarget): Promise<void> {
+    if (!this.options.authorizeAdmin) {
+      throw new TelemetryError('forbidden', 'the admin API is closed: the host must configure authorizeAdmin', { field: 'authorization' });
+    }
+    if (!(await this.options.authorizeAdmin(source, target))) throw new TelemetryError('forbidden', 'not allowed to change this machine or setting', { field: 'authorization' });
   }
 
   async checkViewer(source: unknown, target: ViewerTarget): Promise<void> {

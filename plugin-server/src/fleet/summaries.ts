@@ -48,6 +48,11 @@ export function summaryQueries(tables: Tables, mysql: boolean) {
       return raw ? { vm_name: String(raw.vm_name), ...countsFromDb(raw) } : null;
     },
 
+    async all(db: Db): Promise<Map<string, MachineSummary>> {
+      const rows = await db(tables.machineSummaries).select('*');
+      return new Map(rows.map((raw: Record<string, unknown>) => [String(raw.vm_name), { vm_name: String(raw.vm_name), ...countsFromDb(raw) }]));
+    },
+
     async ofRepositories(db: Db, vmName: string): Promise<RepositorySummary[]> {
       const rows = await db(tables.repositorySummaries).where({ vm_name: vmName }).orderBy('repository_id');
       return rows.map((raw: Record<string, unknown>) => ({ vm_name: String(raw.vm_name), repository_id: String(raw.repository_id), ...countsFromDb(raw) }));

@@ -6,6 +6,7 @@ import type { ReadLimiter } from '../access/read-limit.js';
 import type { Logger } from '../logger.js';
 import type { LiveCharts } from '../queries/live-chart.js';
 import type { TelemetryMetrics } from '../metrics.js';
+import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
 
 /** What every router of one plugin instance shares. */
@@ -22,6 +23,8 @@ export interface RouteContext {
   bodyLimitBytes: number;
   charts: LiveCharts;
   readLimiter: ReadLimiter;
+  /** The policy of VMs without one of their own (`defaultRpoHours`, `defaultGraceMinutes`). */
+  defaultPolicy: DefaultPolicy;
 }
 
 export function principalOf(req: Request): Principal {

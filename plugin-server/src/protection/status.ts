@@ -1,6 +1,7 @@
+import type { Protection, ProtectionStatus } from '@backup-telemetry/contract';
 import type { SummaryCounts } from '../fleet/summary.js';
 
-export type ProtectionStatus = 'protected' | 'warning' | 'at_risk' | 'pending' | 'unmonitored';
+export type { ProtectionStatus };
 
 /** A VM's recovery point objective: its newest success may be `rpo_hours` old (null: not monitored), then `grace_minutes` more. */
 export interface ProtectionPolicy {
@@ -8,15 +9,19 @@ export interface ProtectionPolicy {
   grace_minutes: number;
 }
 
-export interface Protection {
-  status: ProtectionStatus;
-  rpo_hours: number | null;
-  /** ISO 8601, or null before the first success. */
-  last_success_at: string | null;
-  consecutive_failures: number;
-  /** One sentence a person reads; the client's error text is quoted as text, capped. */
-  reason: string;
+/**
+ * A schedule's state for the VM: the first scheduled run after its newest success (or first
+ * sighting), epoch ms; null when it has no schedule or the detector has not computed it for the
+ * current basis yet (a success just moved it: not late by schedule until recomputed).
+ */
+export interface ScheduleState {
+  next_expected_at: number | null;
+  /** How the schedule reads in a reason: `"0 2 * * *" Europe/Berlin`. */
+  label: string;
 }
+
+/** The verdict on a VM: the API's `Protection` without the policy facts the caller adds (grace, schedule). */
+export type ProtectionVerdict = Pick<Protection, 'status' | 'rpo_hours' | 'last_success_at' | 'consecutive_failures' | 'reason'>;
 
 /** The part of a VM's summary its protection depends on. */
 export type ProtectionInput = Pick<SummaryCounts, 'first_seen_at' | 'last_success_at' | 'last_ended_status' | 'last_failure_error' | 'consecutive_failures'>;
@@ -63,8 +68,10 @@ function lastAttempt(s: ProtectionInput): string {
  * ended job failed or was cancelled, or past RPO and still within its grace. `at_risk`: newest success
  * older than RPO + grace, or none and known for longer than that. `pending`: no success yet, known for
  * at most RPO + grace. `unmonitored`: no RPO. A running job changes nothing: only successes count.
+ * With a schedule, a VM whose scheduled run has not succeeded by its time plus grace is `at_risk`
+ * too. protection/status-sql.ts computes the same status in SQL for filters, counts and the sweep.
  */
-export function protectionStatus(s: ProtectionInput, policy: ProtectionPolicy, nowMs: number): Protection {
+export function protectionStatus(s: ProtectionInput, policy: ProtectionPolicy, nowMs: number, schedule: ScheduleState | null = null): ProtectionVerdict {
   const base = {
     rpo_hours: policy.rpo_hours,
     last_success_at: s.last_success_at === null ? null : new Date(s.last_success_at).toISOString(),
@@ -75,12 +82,18 @@ export function protectionStatus(s: ProtectionInput, policy: ProtectionPolicy, n
   const dueMs = rpoMs + policy.grace_minutes * MINUTE_MS;
   const rpo = `RPO ${formatRpo(policy.rpo_hours)}`;
   const attempt = lastAttempt(s);
+  const missed = schedule?.next_expected_at ?? null;
+  const missedRun = missed !== null && nowMs > missed + policy.grace_minutes * MINUTE_MS
+    ? `Scheduled backup of ${new Date(missed).toISOString()} has not succeeded (schedule ${schedule!.label}, grace ${policy.grace_minutes} min)`
+    : null;
   if (s.last_success_at === null) {
     const knownMs = nowMs - s.first_seen_at;
     if (knownMs > dueMs) return { ...base, status: 'at_risk', reason: `No successful backup since the machine was first seen ${formatSpan(knownMs)} ago (${rpo})${attempt}` };
+    if (missedRun) return { ...base, status: 'at_risk', reason: `${missedRun}; no successful backup yet${attempt}` };
     return { ...base, status: 'pending', reason: `No successful backup yet; first seen ${formatSpan(knownMs)} ago (${rpo})${attempt}` };
   }
   const ageMs = nowMs - s.last_success_at;
+  if (ageMs <= dueMs && missedRun) return { ...base, status: 'at_risk', reason: `${missedRun}; last successful backup ${formatSpan(ageMs)} ago${attempt}` };
   if (ageMs > dueMs) return { ...base, status: 'at_risk', reason: `No successful backup for ${formatSpan(ageMs)} (${rpo})${attempt}` };
   if (ageMs > rpoMs) {
     return { ...base, status: 'warning', reason: `No successful backup for ${formatSpan(ageMs)} (${rpo}); at risk in ${formatSpan(dueMs - ageMs)}${attempt}` };

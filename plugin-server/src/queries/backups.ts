@@ -1,6 +1,10 @@
 import {
   JOB_STATUSES, TelemetryError, invalid, type BackupJob, type BackupListResponse, type BackupStats, type JobStatus, type Machine,
 } from '@backup-telemetry/contract';
+import { machineProtection } from '../protection/machine.js';
+import type { DefaultPolicy } from '../protection/status-sql.js';
+import type { MachineSummary } from '../fleet/summary.js';
+import type { PolicyRow } from '../store/policies.js';
 import type { Store } from '../store/index.js';
 import { toBackupJob, type MachineRow, type StoredJob } from '../store/rows.js';
 
@@ -95,7 +99,9 @@ export async function backupStats(store: Store, query: Query): Promise<BackupSta
   };
 }
 
-function toMachine(row: MachineRow, last: BackupJob | null): Machine {
+function toMachine(row: MachineRow, last: BackupJob | null, summary: MachineSummary | null, policy: PolicyRow | null, defaults: DefaultPolicy, nowMs: number): Machine {
+  // A VM known only by its facts (no job summarized yet) counts as first seen when its facts were.
+  const input = summary ?? { first_seen_at: row.updated_at, last_success_at: null, last_ended_status: null, last_failure_error: null, consecutive_failures: 0 };
   return {
     vm_name: row.vm_name,
     cpu_count: row.cpu_count,
@@ -104,6 +110,7 @@ function toMachine(row: MachineRow, last: BackupJob | null): Machine {
     disks: row.disks ?? [],
     updated_at: new Date(row.updated_at).toISOString(),
     last_job: last,
+    protection: machineProtection(input, policy, defaults, nowMs),
   };
 }
 
@@ -112,15 +119,18 @@ async function lastJobsOf(store: Store, vmNames: string[] | undefined, nowMs: nu
   return new Map([...rows].map(([vm, { job, disks }]) => [vm, toBackupJob(job, disks, nowMs)]));
 }
 
-export async function listMachines(store: Store, nowMs: number): Promise<{ machines: Machine[] }> {
+export async function listMachines(store: Store, nowMs: number, defaults: DefaultPolicy): Promise<{ machines: Machine[] }> {
   const rows = await store.machines.list(store.knex);
   const last = await lastJobsOf(store, undefined, nowMs);
-  return { machines: rows.map((r) => toMachine(r, last.get(r.vm_name) ?? null)) };
+  const [summaries, policies] = await Promise.all([store.summaries.all(store.knex), store.policies.all(store.knex)]);
+  const out = rows.map((r) => toMachine(r, last.get(r.vm_name) ?? null, summaries.get(r.vm_name) ?? null, policies.get(r.vm_name) ?? null, defaults, nowMs));
+  return { machines: out };
 }
 
-export async function getMachine(store: Store, vmName: string, nowMs: number): Promise<Machine> {
+export async function getMachine(store: Store, vmName: string, nowMs: number, defaults: DefaultPolicy): Promise<Machine> {
   const row = await store.machines.find(store.knex, vmName);
   if (!row) throw new TelemetryError('machine_not_found', `no machine named ${vmName}`, { field: 'vm_name' });
   const last = await lastJobsOf(store, [vmName], nowMs);
-  return toMachine(row, last.get(vmName) ?? null);
+  const [summary, policy] = await Promise.all([store.summaries.ofMachine(store.knex, vmName), store.policies.find(store.knex, vmName)]);
+  return toMachine(row, last.get(vmName) ?? null, summary, policy, defaults, nowMs);
 }

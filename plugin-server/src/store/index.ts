@@ -7,6 +7,7 @@ import { machineQueries } from './machines.js';
 import { enforcesRowVersionCheck, mysqlIngestTransaction } from './mysql-ingest-tx.js';
 import { migrateLatest, migrateRollbackAll } from './migrations/index.js';
 import { outageQueries } from './outages.js';
+import { policyQueries } from './policies.js';
 import { snapshotQueries } from './snapshots.js';
 import { tableNames, type Tables } from './tables.js';
 
@@ -54,6 +55,8 @@ export function createStore(knex: Knex, prefix = '') {
     snapshots,
     machines: machineQueries(tables),
     outages: outageQueries(tables),
+    /** VMs' own protection policies (protection/). */
+    policies: policyQueries(tables),
     /** Per-VM and per-VM-and-repository summaries (fleet/). */
     summaries,
     async migrate() {

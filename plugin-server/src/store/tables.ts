@@ -9,6 +9,10 @@ export interface Tables {
   /** Per VM and per VM and repository: what fleet reads need, kept where jobs end (migration 007). */
   machineSummaries: string;
   repositorySummaries: string;
+  /** A VM's own RPO policy and schedule; the at-risk sweep's state is on the machine summary (migration 008). */
+  policies: string;
+  /** Jobs ended per 10 minutes, job type and outcome (migration 008). */
+  outcomeBuckets: string;
   migrations: string;
   prefix: string;
 }
@@ -26,6 +30,8 @@ export function tableNames(prefix = ''): Tables {
     outages: `${prefix}telemetry_outages`,
     machineSummaries: `${prefix}machine_summaries`,
     repositorySummaries: `${prefix}machine_repository_summaries`,
+    policies: `${prefix}machine_policies`,
+    outcomeBuckets: `${prefix}job_outcome_buckets`,
     migrations: `${prefix}telemetry_migrations`,
   };
 }

@@ -49,7 +49,7 @@ export function namespaceUrl(socketUrl: string): string {
   return trimmed.endsWith(TELEMETRY_NAMESPACE) ? trimmed : trimmed + TELEMETRY_NAMESPACE;
 }
 
-const subscriptionKey = (req: SubscribeRequest) => ('job_id' in req ? `job:${req.job_id}` : `vm:${req.vm_name}`);
+const subscriptionKey = (req: SubscribeRequest) => ('job_id' in req ? `job:${req.job_id}` : 'vm_name' in req ? `vm:${req.vm_name}` : 'fleet');
 
 /**
  * Data for the elements: REST loads from the hub's API, and live pushes from its Socket.IO namespace.

@@ -7,6 +7,7 @@ import { disksOnJobRow } from './004_disks_on_job_row.js';
 import { exactIdentity } from './005_exact_identity.js';
 import { databaseOutage } from './006_database_outage.js';
 import { machineSummaries } from './007_machine_summaries.js';
+import { protection } from './008_protection.js';
 
 export interface Migration {
   name: string;
@@ -14,7 +15,7 @@ export interface Migration {
   down(knex: Knex, tables: Tables): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage, machineSummaries];
+const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage, machineSummaries, protection];
 
 /** A knex migration source serving the plugin's own migrations for one table prefix. */
 export function migrationSource(tables: Tables): Knex.MigrationSource<Migration> {
