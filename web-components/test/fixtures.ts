@@ -77,6 +77,10 @@ export function machine(overrides: Partial<Machine> = {}): Machine {
     disks: [{ disk_index: 0, name: 'sda', size_bytes: 100 * GIB }, { disk_index: 1, name: 'sdb', size_bytes: 500 * GIB }],
     updated_at: at(10, 10, 14, 0),
     last_job: null,
+    protection: {
+      status: 'protected', rpo_hours: 24, grace_minutes: 60, last_success_at: at(10, 10, 2, 0), consecutive_failures: 0,
+      reason: 'Last successful backup 12 h ago (RPO 24 h)', next_expected_at: null, schedule: null,
+    },
     ...overrides,
   };
 }
