@@ -46,6 +46,8 @@ export interface TelemetryPluginOptions {
   defaultRpoHours?: number | null;
   /** Grace minutes past the RPO of VMs without a policy of their own. Default 60. */
   defaultGraceMinutes?: number;
+  /** Seconds the per-VM series of `/metrics` (read from the store) are cached; every instance serves the same values. Default 5. */
+  metricsCacheSeconds?: number;
   /** Milliseconds over which `machine:update` pushes to `{fleet: true}` viewers are coalesced per VM. Default 1000. */
   fleetPushIntervalMs?: number;
   /** Updates per job per minute before 429 (per hub instance); 0 disables. Default 600 (10/s; the SDK sends about one per 5 s). */
@@ -81,6 +83,7 @@ export interface ResolvedOptions {
   defaultRpoHours: number | null;
   defaultGraceMinutes: number;
   fleetPushIntervalMs: number;
+  metricsCacheMs: number;
   staleDetection: boolean;
   staleCheckCron: string;
   staleWarnAfterMs: number;
@@ -123,6 +126,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     rateLimitRegistrationsPerMinute: nonNegative('rateLimitRegistrationsPerMinute', options.rateLimitRegistrationsPerMinute, 12_000),
     defaultRpoHours: defaultRpo(options.defaultRpoHours),
     defaultGraceMinutes: Math.floor(nonNegative('defaultGraceMinutes', options.defaultGraceMinutes, POLICY_LIMITS.defaultGraceMinutes)),
+    metricsCacheMs: nonNegative('metricsCacheSeconds', options.metricsCacheSeconds, 5) * 1000,
     fleetPushIntervalMs: nonNegative('fleetPushIntervalMs', options.fleetPushIntervalMs, 1000),
     staleDetection: options.staleDetection ?? true,
     staleCheckCron: options.staleCheckCron ?? '*/30 * * * * *',

@@ -11,6 +11,7 @@ import { IngestPipeline } from './ingest/pipeline.js';
 import type { LiveContext } from './live/context.js';
 import { attachLive } from './live/namespace.js';
 import { LiveCharts } from './queries/live-chart.js';
+import { cachedFleetSeries, readFleetSeries } from './fleet/prometheus.js';
 import { resolveOptions, type TelemetryPluginOptions } from './options.js';
 import { StaleDetector } from './stale/detector.js';
 import { DatabaseOutage } from './stale/outage.js';
@@ -51,10 +52,11 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   const { logger, now, maxChartPoints, bodyLimitBytes } = resolved;
   const access = new Access(options);
   const namespaces: Namespace[] = [];
+  const defaultPolicy = { rpo_hours: resolved.defaultRpoHours, grace_minutes: resolved.defaultGraceMinutes };
   const metrics = new TelemetryMetrics({
     runningJobs: () => store.jobs.countByStatus(knex, 'running'),
     viewers: () => namespaces.reduce((n, nsp) => n + nsp.sockets.size, 0),
-  });
+  }, cachedFleetSeries(() => readFleetSeries(store, defaultPolicy, now()), resolved.metricsCacheMs, now));
   const outage = new DatabaseOutage(store, logger, metrics, now);
   const pipeline = new IngestPipeline(store, events, logger, {
     snapshotIntervalMs: resolved.snapshotIntervalMs,
@@ -72,7 +74,6 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   const charts = new LiveCharts(store, pipeline.rollups, maxChartPoints, now);
   const readLimiter = new ReadLimiter(resolved.readRateLimitPerSourcePerMinute, now);
   const registrationLimiter = new RateLimiter(resolved.rateLimitRegistrationsPerMinute, now, { unit: 'registrations' });
-  const defaultPolicy = { rpo_hours: resolved.defaultRpoHours, grace_minutes: resolved.defaultGraceMinutes };
   const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, defaultPolicy });
   const stale = new StaleDetector(store, events, logger, {
     cron: resolved.staleCheckCron,

@@ -335,6 +335,10 @@ export class IngestPipeline {
       if (result instanceof TelemetryError) p.reject(result);
       else p.resolve(result);
     });
+    for (const id of effects.ended) {
+      const { job } = effects.states.get(id)!;
+      this.options.metrics.jobEnded(job, ((job.completed_at ?? startOf(job)) - startOf(job)) / 1000);
+    }
     if (this.events.listenerCount('job:update') + this.events.listenerCount('job:ended') === 0) return;
     const nowMs = this.options.now();
     for (const [id, state] of effects.states) {

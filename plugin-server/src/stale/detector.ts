@@ -119,6 +119,7 @@ export class StaleDetector {
       this.options.rollups?.forget(candidate.id);
       failed.push(candidate.id);
       this.options.metrics.staleFailed();
+      this.options.metrics.jobEnded(ended.job, ended.job.duration_seconds);
       this.logger.warn({ job_id: candidate.id, vm_name: ended.job.vm_name, silent_seconds: Math.round(silentMs / 1000) }, message);
       this.events.emit('job:ended', ended);
     }
