@@ -13,6 +13,7 @@ export class TelemetryMetrics {
   private readonly staleWarnings = new Counter({ name: 'bt_stale_warnings_total', help: 'job:stale warnings published', registers: [this.registry] });
   private readonly staleFailures = new Counter({ name: 'bt_jobs_failed_stale_total', help: 'Jobs marked failed because they went silent', registers: [this.registry] });
   private readonly outages = new Counter({ name: 'bt_database_outages_recorded_total', help: 'Database outages this instance saw end and recorded; the stale detector counts silence from their end', registers: [this.registry] });
+  private readonly protectionChanges = new Counter({ name: 'bt_machine_protection_changes_total', help: 'machine:at_risk (status at_risk) and machine:protected (status protected or warning) events this instance published', labelNames: ['status'] as const, registers: [this.registry] });
   private readonly rollup = new Histogram({ name: 'bt_rollup_duration_seconds', help: 'Time to roll an ended job up (read, compute, delete snapshots)', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
 
   constructor(gauges: { runningJobs(): Promise<number>; viewers(): number }) {
@@ -54,6 +55,10 @@ export class TelemetryMetrics {
 
   outageRecorded(): void {
     this.outages.inc();
+  }
+
+  protectionChanged(status: string): void {
+    this.protectionChanges.inc({ status });
   }
 
   rolledUp(seconds: number): void {

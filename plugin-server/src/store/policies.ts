@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isMysql } from './dialect.js';
 import type { Tables } from './tables.js';
 
 type Db = Knex | Knex.Transaction;
@@ -33,8 +34,23 @@ export function policyFromDb(raw: Record<string, unknown>): PolicyRow {
   };
 }
 
+/** A scheduled VM whose schedule was computed for another basis than its current one (the sweep recomputes it). */
+export interface StaleSchedule {
+  vm_name: string;
+  schedule_cron: string;
+  schedule_tz: string | null;
+  old_basis_at: number | null;
+  basis_at: number;
+}
+
 export function policyQueries(tables: Tables) {
-  const { policies } = tables;
+  const { policies, machines, machineSummaries } = tables;
+  /** INSERT that leaves an existing row alone (the `ensureRow` idea of fleet/summary-sql.ts). */
+  const insertIfMissing = (db: Db, table: string, row: Record<string, string | number>) => {
+    const columns = Object.keys(row);
+    const conflict = isMysql(db as Knex) ? ' ON DUPLICATE KEY UPDATE vm_name = vm_name' : ' ON CONFLICT DO NOTHING';
+    return db.raw(`INSERT INTO ?? (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${conflict}`, [table, ...Object.values(row)]);
+  };
   return {
     async find(db: Db, vmName: string): Promise<PolicyRow | null> {
       const raw = await db(policies).where({ vm_name: vmName }).first();
@@ -55,6 +71,53 @@ export function policyQueries(tables: Tables) {
     /** Replaces the VM's policy. */
     async upsert(db: Db, row: PolicyRow): Promise<void> {
       await db(policies).insert(row).onConflict('vm_name').merge();
+    },
+    /** Removes the VM's own policy (the default applies again); true when it had one. */
+    async remove(db: Db, vmName: string): Promise<boolean> {
+      return (await db(policies).where({ vm_name: vmName }).delete()) > 0;
+    },
+    /**
+     * Makes a VM known before any job: a `backup_machines` row (no facts) and a summary row first
+     * seen now, each only if missing, so a declared but silent VM is listed and can turn at risk.
+     */
+    async declareMachine(db: Db, vmName: string, nowMs: number): Promise<void> {
+      await insertIfMissing(db, machines, { vm_name: vmName, updated_at: nowMs });
+      await insertIfMissing(db, machineSummaries, { vm_name: vmName, first_seen_at: nowMs });
+    },
+    /** The time a VM's schedule counts from: its newest success, else its first sighting; null when unknown. */
+    async basisOf(db: Db, vmName: string): Promise<number | null> {
+      const raw = await db(machineSummaries).select('first_seen_at', 'last_success_at').where({ vm_name: vmName }).first();
+      return raw ? Number(raw.last_success_at ?? raw.first_seen_at) : null;
+    },
+    /** Scheduled VMs whose `next_expected_at` was computed for an older basis (or never). */
+    async staleSchedules(db: Db): Promise<StaleSchedule[]> {
+      const rows = await db(`${policies} as p`).join(`${machineSummaries} as s`, 's.vm_name', 'p.vm_name')
+        .select('p.vm_name', 'p.schedule_cron', 'p.schedule_tz', 'p.schedule_basis_at', db.raw('COALESCE(s.last_success_at, s.first_seen_at) AS basis_at'))
+        .whereNotNull('p.schedule_cron')
+        .where((q) => q.whereNull('p.schedule_basis_at').orWhereRaw('p.schedule_basis_at <> COALESCE(s.last_success_at, s.first_seen_at)'));
+      return rows.map((r: Record<string, unknown>) => ({
+        vm_name: String(r.vm_name), schedule_cron: String(r.schedule_cron), schedule_tz: (r.schedule_tz as string | null) ?? null,
+        old_basis_at: num(r.schedule_basis_at), basis_at: Number(r.basis_at),
+      }));
+    },
+    /**
+     * Records the sweep's verdict on a VM (`machine_summaries.protection_state`) only if it is still
+     * `from` (null: never recorded): true when this call changed the row, i.e. this instance reports it.
+     */
+    async recordState(db: Db, vmName: string, from: string | null, to: string, nowMs: number): Promise<boolean> {
+      const q = db(machineSummaries).where({ vm_name: vmName });
+      if (from === null) q.whereNull('protection_state');
+      else q.where('protection_state', from);
+      return (await q.update({ protection_state: to, protection_changed_at: nowMs })) > 0;
+    },
+    /** Stores a recomputed next run, only if no one changed the schedule or its basis meanwhile: true when this call did. */
+    async moveSchedule(db: Db, s: StaleSchedule, nextExpectedAt: number | null): Promise<boolean> {
+      const q = db(policies).where({ vm_name: s.vm_name, schedule_cron: s.schedule_cron });
+      if (s.old_basis_at === null) q.whereNull('schedule_basis_at');
+      else q.where('schedule_basis_at', s.old_basis_at);
+      if (s.schedule_tz === null) q.whereNull('schedule_tz');
+      else q.where('schedule_tz', s.schedule_tz);
+      return (await q.update({ schedule_basis_at: s.basis_at, next_expected_at: nextExpectedAt })) > 0;
     },
   };
 }
