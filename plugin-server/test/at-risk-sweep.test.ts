@@ -106,6 +106,38 @@ for (const backend of backends()) {
       }
     });
 
+    it('sweeps 10,000 VMs in under a second, writing only the VMs that changed', async () => {
+      const t = await instances(backend, 1);
+      try {
+        const { knex, tables } = t.plugins[0]!.store;
+        const now = T0 + 1000 * HOUR;
+        t.setClock(now);
+        const summaries = [];
+        const policies = [];
+        for (let i = 0; i < 10_000; i++) {
+          const vm_name = `vm-${String(i).padStart(5, '0')}`;
+          const last_success_at = i % 200 === 0 ? now - 30 * HOUR : now - (i % 20) * HOUR; // 50 past RPO + grace
+          summaries.push({ vm_name, first_seen_at: T0, last_success_at, last_ended_status: 'completed', completed_count: 1 });
+          // Every 10th scheduled, its next run computed for an older basis: the sweep moves 1,000 schedules.
+          if (i % 10 === 0) policies.push({ vm_name, rpo_hours: 24, grace_minutes: 60, schedule_cron: '0 2 * * *', schedule_tz: 'Europe/Berlin', schedule_basis_at: null, next_expected_at: null, updated_at: now });
+        }
+        for (let i = 0; i < summaries.length; i += 500) await knex(tables.machineSummaries).insert(summaries.slice(i, i + 500));
+        for (let i = 0; i < policies.length; i += 500) await knex(tables.policies).insert(policies.slice(i, i + 500));
+        const first = await t.plugins[0]!.stale.checkOnce();
+        assert.equal(first.schedules_moved, 1000);
+        assert.equal(first.at_risk.length, 50);
+        const started = performance.now();
+        const quiet = await t.plugins[0]!.stale.checkOnce();
+        const elapsedMs = performance.now() - started;
+        assert.deepEqual([quiet.at_risk.length, quiet.protected.length, quiet.schedules_moved], [0, 0, 0]);
+        assert.ok(elapsedMs < 1000, `a pass over 10,000 VMs took ${elapsedMs.toFixed(0)} ms`);
+        const written = await knex(tables.machineSummaries).whereNotNull('protection_state').count({ n: '*' }).first();
+        assert.equal(Number(written!.n), 50, 'quiet VMs are not written');
+      } finally {
+        await t.close();
+      }
+    });
+
     it('turns a scheduled VM at risk when its 02:00 run has not succeeded by 02:00 + grace, though within its RPO', async () => {
       const t = await instances(backend, 2);
       try {

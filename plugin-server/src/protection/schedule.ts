@@ -77,6 +77,22 @@ function runsOn(f: Fields, y: number, m: number, d: number): boolean {
   return matchesDay(f.days, y, m, d) && matchesWeekday(f.weekdays, y, m, d);
 }
 
+/**
+ * One formatter per time zone: building one costs far more than using it. A cache, not state: a
+ * formatter is a pure function of its zone, and valid zone names are a bounded set (about 600).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterOf(tz: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(tz);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(tz, formatter);
+  }
+  return formatter;
+}
+
 /** The zone's wall clock at an instant, as epoch ms of the same fields read as UTC (seconds precision). */
 function wallOf(formatter: Intl.DateTimeFormat, instantMs: number): number {
   const p: Record<string, number> = {};
@@ -94,6 +110,7 @@ function instantOf(formatter: Intl.DateTimeFormat, wallMs: number): number {
   const offset = (t: number) => wallOf(formatter, t) - Math.floor(t / 1000) * 1000;
   const early = offset(wallMs - DAY_MS);
   const late = offset(wallMs + DAY_MS);
+  if (early === late) return wallMs - early; // no change near: the common case
   const fits = [wallMs - early, wallMs - late].filter((t) => wallOf(formatter, t) === wallMs);
   if (fits.length) return Math.min(...fits);
   // In a gap: the clock jumps from before wallMs to after it between the two guesses; find the jump.
@@ -116,9 +133,7 @@ function instantOf(formatter: Intl.DateTimeFormat, wallMs: number): number {
  */
 export function nextRun(expression: string, tz: string, afterMs: number): number | null {
   const f = fieldsOf(expression);
-  const formatter = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-  });
+  const formatter = formatterOf(tz);
   const startWall = wallOf(formatter, afterMs);
   const start = new Date(startWall);
   for (let i = 0; i < SCHEDULE_SEARCH_DAYS; i++) {

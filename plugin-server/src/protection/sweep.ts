@@ -30,21 +30,28 @@ interface Transition {
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+/** Schedules moved per UPDATE (well under SQLite's 999 bindings). */
+const SCHEDULE_CHUNK = 100;
+
 /**
  * Recomputes `next_expected_at` of every scheduled VM whose basis (newest success, or first sighting)
- * moved: one conditional UPDATE each, from the basis it read, so concurrent instances do not fight and
- * a policy changed meanwhile is left alone. A schedule nextRun cannot read leaves no expected run.
+ * moved, in UPDATEs of many rows (a fleet whose nightly runs all just succeeded), each row conditional
+ * on the basis and schedule the pass read, so concurrent instances do not fight and a policy changed
+ * meanwhile is left alone. A schedule nextRun cannot read leaves no expected run.
  */
 async function moveSchedules(store: Store, logger: Logger): Promise<number> {
+  const stale = await store.policies.staleSchedules(store.knex);
   let moved = 0;
-  for (const s of await store.policies.staleSchedules(store.knex)) {
-    let next: number | null = null;
-    try {
-      next = nextRun(s.schedule_cron, s.schedule_tz ?? 'UTC', s.basis_at);
-    } catch (error) {
-      logger.warn({ vm_name: s.vm_name, err: errorText(error) }, 'schedule could not be read; no expected run');
-    }
-    if (await store.policies.moveSchedule(store.knex, s, next)) moved += 1;
+  for (let i = 0; i < stale.length; i += SCHEDULE_CHUNK) {
+    const moves = stale.slice(i, i + SCHEDULE_CHUNK).map((schedule) => {
+      try {
+        return { schedule, next_expected_at: nextRun(schedule.schedule_cron, schedule.schedule_tz ?? 'UTC', schedule.basis_at) };
+      } catch (error) {
+        logger.warn({ vm_name: schedule.vm_name, err: errorText(error) }, 'schedule could not be read; no expected run');
+        return { schedule, next_expected_at: null };
+      }
+    });
+    moved += await store.policies.moveSchedules(store.knex, moves);
   }
   return moved;
 }

@@ -19,6 +19,12 @@ export interface PolicyRow {
   updated_at: number;
 }
 
+/** Rows an UPDATE changed: mysql2 answers `[{affectedRows}]`, better-sqlite3 `{changes}`. */
+function affectedRows(result: unknown): number {
+  const r = (Array.isArray(result) ? result[0] : result) as { affectedRows?: number; changes?: number } | undefined;
+  return Number(r?.affectedRows ?? r?.changes ?? 0);
+}
+
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 export function policyFromDb(raw: Record<string, unknown>): PolicyRow {
@@ -94,7 +100,8 @@ export function policyQueries(tables: Tables) {
       const rows = await db(`${policies} as p`).join(`${machineSummaries} as s`, 's.vm_name', 'p.vm_name')
         .select('p.vm_name', 'p.schedule_cron', 'p.schedule_tz', 'p.schedule_basis_at', db.raw('COALESCE(s.last_success_at, s.first_seen_at) AS basis_at'))
         .whereNotNull('p.schedule_cron')
-        .where((q) => q.whereNull('p.schedule_basis_at').orWhereRaw('p.schedule_basis_at <> COALESCE(s.last_success_at, s.first_seen_at)'));
+        .where((q) => q.whereNull('p.schedule_basis_at').orWhereRaw('p.schedule_basis_at <> COALESCE(s.last_success_at, s.first_seen_at)'))
+        .orderBy('p.vm_name');
       return rows.map((r: Record<string, unknown>) => ({
         vm_name: String(r.vm_name), schedule_cron: String(r.schedule_cron), schedule_tz: (r.schedule_tz as string | null) ?? null,
         old_basis_at: num(r.schedule_basis_at), basis_at: Number(r.basis_at),
@@ -110,14 +117,25 @@ export function policyQueries(tables: Tables) {
       else q.where('protection_state', from);
       return (await q.update({ protection_state: to, protection_changed_at: nowMs })) > 0;
     },
-    /** Stores a recomputed next run, only if no one changed the schedule or its basis meanwhile: true when this call did. */
-    async moveSchedule(db: Db, s: StaleSchedule, nextExpectedAt: number | null): Promise<boolean> {
-      const q = db(policies).where({ vm_name: s.vm_name, schedule_cron: s.schedule_cron });
-      if (s.old_basis_at === null) q.whereNull('schedule_basis_at');
-      else q.where('schedule_basis_at', s.old_basis_at);
-      if (s.schedule_tz === null) q.whereNull('schedule_tz');
-      else q.where('schedule_tz', s.schedule_tz);
-      return (await q.update({ schedule_basis_at: s.basis_at, next_expected_at: nextExpectedAt })) > 0;
+    /**
+     * Stores recomputed next runs in one UPDATE, each row only if no one changed its schedule or basis
+     * meanwhile (a PUT, another instance): returns how many rows this call moved.
+     */
+    async moveSchedules(db: Db, moves: readonly { schedule: StaleSchedule; next_expected_at: number | null }[]): Promise<number> {
+      if (moves.length === 0) return 0;
+      const bindings: (string | number | null)[] = [policies];
+      const set = (column: 'basis_at' | 'next_expected_at') => `CASE vm_name ${moves.map((m) => {
+        bindings.push(m.schedule.vm_name, column === 'basis_at' ? m.schedule.basis_at : m.next_expected_at);
+        return 'WHEN ? THEN ?';
+      }).join(' ')} END`;
+      const sql = `UPDATE ?? SET schedule_basis_at = ${set('basis_at')}, next_expected_at = ${set('next_expected_at')} WHERE ${moves.map(({ schedule: s }) => {
+        bindings.push(s.vm_name, s.schedule_cron);
+        const basis = s.old_basis_at === null ? 'schedule_basis_at IS NULL' : (bindings.push(s.old_basis_at), 'schedule_basis_at = ?');
+        const tz = s.schedule_tz === null ? 'schedule_tz IS NULL' : (bindings.push(s.schedule_tz), 'schedule_tz = ?');
+        return `(vm_name = ? AND schedule_cron = ? AND ${basis} AND ${tz})`;
+      }).join(' OR ')}`;
+      const result = await db.raw(sql, bindings);
+      return affectedRows(result);
     },
   };
 }
