@@ -13,6 +13,15 @@ describe('example hub configuration', () => {
     assert.equal(config.redisUrl, undefined);
     assert.deepEqual(config.ingestTokens, []);
     assert.equal(config.staleFailAfterSeconds, undefined, 'unset values keep the plugin defaults');
+    assert.deepEqual(config.adminTokens, [], 'the admin API stays closed');
+    assert.equal(config.defaultRpoHours, undefined, 'the plugin default RPO (24 h)');
+  });
+
+  it('reads the default RPO in hours, or off for not monitored, and the admin tokens', () => {
+    assert.equal(readConfig({ TELEMETRY_DEFAULT_RPO_HOURS: '36' }).defaultRpoHours, 36);
+    assert.equal(readConfig({ TELEMETRY_DEFAULT_RPO_HOURS: '0.5' }).defaultRpoHours, 0.5);
+    assert.equal(readConfig({ TELEMETRY_DEFAULT_RPO_HOURS: 'off' }).defaultRpoHours, null);
+    assert.deepEqual(readConfig({ TELEMETRY_ADMIN_TOKENS: 'ops-1, ops-2,' }).adminTokens, ['ops-1', 'ops-2']);
   });
 
   it('reads every documented variable', () => {
@@ -44,6 +53,9 @@ describe('example hub configuration', () => {
     ['TELEMETRY_TABLE_PREFIX', 'bt-', /TELEMETRY_TABLE_PREFIX: expected up to 32 letters/],
     ['TELEMETRY_RATE_LIMIT_PER_MINUTE', '0', /TELEMETRY_RATE_LIMIT_PER_MINUTE: expected a positive whole number/],
     ['TELEMETRY_CORS_ORIGINS', 'admin.example.com', /TELEMETRY_CORS_ORIGINS: expected \* or comma-separated origins/],
+    ['TELEMETRY_DEFAULT_RPO_HOURS', '0', /TELEMETRY_DEFAULT_RPO_HOURS: expected a number of hours from 0.0167 \(one minute\) to 8760, or off/],
+    ['TELEMETRY_DEFAULT_RPO_HOURS', '9000', /TELEMETRY_DEFAULT_RPO_HOURS: expected a number of hours/],
+    ['TELEMETRY_DEFAULT_RPO_HOURS', 'never', /TELEMETRY_DEFAULT_RPO_HOURS: expected a number of hours/],
   ] as const) {
     it(`names ${variable} and the bad value ${JSON.stringify(value)}`, () => {
       assert.throws(() => readConfig({ [variable]: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message) && error.message.includes(JSON.stringify(value)));

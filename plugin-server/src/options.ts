@@ -26,7 +26,7 @@ export interface TelemetryPluginOptions {
   bodyLimitBytes?: number;
   /** With `databaseUrl`: milliseconds to wait for a database connection before answering 503. Default 5000. */
   acquireTimeoutMs?: number;
-  /** Run the stale detector on this instance (safe on every instance at once). Default true. */
+  /** Run the stale detector, and with it the at-risk sweep, on this instance (safe on every instance at once). Default true. */
   staleDetection?: boolean;
   /** Cron expression of the stale check; a sixth (seconds) field is allowed. Default every 30 s: `*\/30 * * * * *`. */
   staleCheckCron?: string;
@@ -40,11 +40,11 @@ export interface TelemetryPluginOptions {
   verifyIngest?: VerifyIngest;
   /** Guards every REST read and socket subscription: return false to answer 403. Default: everyone may view. */
   authorizeViewer?: AuthorizeViewer;
-  /** Guards the admin API (`PUT /machines/:vm_name/policy`): return false for 403. Default: none, so every admin call is refused with 403. */
+  /** Guards the admin API (`PUT`/`DELETE /machines/:vm_name/policy`, target `{action: 'set_policy', vm_name}`): return false for 403, throw `TelemetryError('unauthorized')` for 401. Default: none, so every admin call is refused with 403. */
   authorizeAdmin?: AuthorizeAdmin;
   /** RPO of VMs without a policy of their own, in hours (down to 1/60); null: such VMs are not monitored. Default 24. */
   defaultRpoHours?: number | null;
-  /** Grace minutes past the RPO of VMs without a policy of their own. Default 60. */
+  /** Grace minutes past the RPO of VMs without a policy of their own, and of a policy that gives none. Default 60. */
   defaultGraceMinutes?: number;
   /** Seconds the per-VM series of `/metrics` (read from the store) are cached; every instance serves the same values. Default 5. */
   metricsCacheSeconds?: number;

@@ -13,6 +13,8 @@ import { attachLive } from './live/namespace.js';
 import { LiveCharts } from './queries/live-chart.js';
 import { cachedFleetSeries, readFleetSeries } from './fleet/prometheus.js';
 import { resolveOptions, type TelemetryPluginOptions } from './options.js';
+import { clearPolicy, readPolicy, setPolicy, type MachinePolicy } from './protection/policy.js';
+import type { ProtectionPolicyRequest } from '@backup-telemetry/contract';
 import { StaleDetector } from './stale/detector.js';
 import { DatabaseOutage } from './stale/outage.js';
 import { isMysql } from './store/dialect.js';
@@ -27,13 +29,22 @@ export interface TelemetryPlugin {
   attach(io: Server): Namespace;
   /** The single ingest path (HTTP and socket both call it). */
   ingest: IngestPipeline;
-  /** Post-commit events: `job:update`, `job:ended`, `job:stale`. */
+  /** Post-commit events: `job:update`, `job:ended`, `job:stale`, `machine:at_risk`, `machine:protected`. */
   events: TelemetryEvents;
   /** Prometheus metrics in the plugin's own registry: `await plugin.metrics.registry.metrics()`. */
   metrics: TelemetryMetrics;
   /** True when anyone may ingest (no `ingestTokens`, no `verifyIngest`): hosts should warn. */
   ingestOpen: boolean;
-  /** The stale detector (runs on its cron unless `staleDetection: false`; `checkOnce()` runs one pass). */
+  /**
+   * Sets a VM's protection policy (what `PUT /machines/:vm_name/policy` does, without the admin check):
+   * validated like the request body (throws a 400 `TelemetryError`); a VM never seen becomes known.
+   */
+  setPolicy(vmName: string, policy: ProtectionPolicyRequest): Promise<MachinePolicy>;
+  /** A VM's policy in force and its protection now (`GET /machines/:vm_name/policy`); 404 error for an unknown VM. */
+  getPolicy(vmName: string): Promise<MachinePolicy>;
+  /** Removes a VM's own policy: the plugin's default applies again (`DELETE /machines/:vm_name/policy`). */
+  clearPolicy(vmName: string): Promise<MachinePolicy>;
+  /** The stale detector and at-risk sweep (runs on its cron unless `staleDetection: false`; `checkOnce()` runs one pass). */
   stale: StaleDetector;
   store: Store;
   knex: Knex;
@@ -84,6 +95,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     metrics,
     rollups: pipeline.rollups,
     outage,
+    defaultPolicy,
   });
   if (resolved.staleDetection) stale.start();
 
@@ -100,6 +112,9 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     metrics,
     ingestOpen: access.ingestOpen,
     migrate: () => store.migrate(),
+    setPolicy: (vmName, policy) => setPolicy(store, vmName, policy, defaultPolicy, now()),
+    getPolicy: (vmName) => readPolicy(store, vmName, defaultPolicy, now()),
+    clearPolicy: (vmName) => clearPolicy(store, vmName, defaultPolicy, now()),
     attach(io) {
       const { nsp, detach } = attachLive(io, live, events);
       namespaces.push(nsp);

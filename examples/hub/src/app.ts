@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import type { Logger as PinoLogger } from 'pino';
 import { createTelemetryPlugin, type TelemetryPlugin, type TelemetryPluginOptions } from '@backup-telemetry/plugin-server';
+import { adminTokenCheck } from './admin.js';
 import type { HubConfig } from './config.js';
 import { useRedisAdapter, type RedisLink } from './redis.js';
 
@@ -36,6 +37,8 @@ export function pluginOptions(config: HubConfig, logger: PinoLogger): TelemetryP
     ingestTokens: config.ingestTokens.length ? config.ingestTokens : undefined,
     rateLimitPerMinute: config.rateLimitPerMinute,
     allowedOrigins: config.corsOrigins.length ? config.corsOrigins : undefined,
+    defaultRpoHours: config.defaultRpoHours,
+    authorizeAdmin: config.adminTokens.length ? adminTokenCheck(config.adminTokens) : undefined,
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TelemetryPluginOptions;
 }

@@ -14,6 +14,10 @@ export interface HubConfig {
   snapshotIntervalSeconds: number | undefined;
   /** Ingest tokens; empty means ingest is open (anyone who reaches the hub may report). */
   ingestTokens: string[];
+  /** Bearer tokens of the admin API (`PUT /api/v1/machines/:vm_name/policy`); empty: the admin API stays closed (403). */
+  adminTokens: string[];
+  /** RPO of VMs without a policy of their own, in hours; null (`off`): not monitored; undefined: the plugin's default (24). */
+  defaultRpoHours: number | null | undefined;
   rateLimitPerMinute: number | undefined;
   /**
    * Origins whose pages may open a Socket.IO connection to this hub, on every transport (the plugin's
@@ -71,6 +75,15 @@ function cron(env: Env, name: string): string | undefined {
   return raw;
 }
 
+const tokens = (env: Env, name: string) => (value(env, name) ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+
+/** Hours from one minute to a year, or `off` (not monitored). */
+function rpoHours(env: Env): number | null | undefined {
+  const name = 'TELEMETRY_DEFAULT_RPO_HOURS';
+  if (value(env, name)?.toLowerCase() === 'off') return null;
+  return number(env, name, (n) => n >= 1 / 60 - 1e-9 && n <= 8760, 'a number of hours from 0.0167 (one minute) to 8760, or off');
+}
+
 function tablePrefix(env: Env): string | undefined {
   const raw = value(env, 'TELEMETRY_TABLE_PREFIX');
   if (raw !== undefined && !/^[A-Za-z0-9_]{1,32}$/.test(raw)) {
@@ -98,7 +111,9 @@ export function readConfig(env: Env = process.env): HubConfig {
     staleWarnAfterSeconds: warn,
     staleFailAfterSeconds: fail,
     snapshotIntervalSeconds: number(env, 'TELEMETRY_SNAPSHOT_INTERVAL_SECONDS', (n) => n >= 0, 'a number of seconds ≥ 0'),
-    ingestTokens: (value(env, 'TELEMETRY_INGEST_TOKENS') ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    ingestTokens: tokens(env, 'TELEMETRY_INGEST_TOKENS'),
+    adminTokens: tokens(env, 'TELEMETRY_ADMIN_TOKENS'),
+    defaultRpoHours: rpoHours(env),
     corsOrigins: corsOrigins(env),
     rateLimitPerMinute: number(env, 'TELEMETRY_RATE_LIMIT_PER_MINUTE', (n) => Number.isInteger(n) && n > 0, 'a positive whole number of updates per minute per job'),
     logLevel,

@@ -269,6 +269,11 @@ function validateMachine(value: unknown): MachineInfo {
   return machine;
 }
 
+/** A VM name as registrations accept it (`PUT /machines/:vm_name/policy` names the path's one `field`). */
+export function validateVmName(value: unknown, field = 'vm_name'): string {
+  return name({ vm_name: value }, 'vm_name', field, LIMITS.maxVmNameLength, true)!;
+}
+
 /** Validates the body of `POST /backups`. */
 export function validateRegisterJob(body: unknown, nowMs = Date.now()): ValidRegisterJob {
   if (!isPlainObject(body)) throw new TelemetryError('invalid_body', 'body must be a JSON object', { field: 'body' });

@@ -5,7 +5,7 @@ import { principalOf, queryText, type RouteContext } from './context.js';
 import { requireJson } from './errors.js';
 
 /** `/backups`: register jobs, list and read them, and their statistics. */
-export function backupRoutes(router: Router, { store, access, registrationLimiter, now }: RouteContext): void {
+export function backupRoutes(router: Router, { store, access, registrationLimiter, now, defaultPolicy }: RouteContext): void {
   router.post('/backups', requireJson, async (req, res) => {
     const principal = principalOf(req);
     access.authenticate(principal);
@@ -13,7 +13,7 @@ export function backupRoutes(router: Router, { store, access, registrationLimite
       await access.authorize(principal, { action: 'register', job_type: request.job_type ?? 'backup', job_id: request.id, vm_name: request.vm_name });
       const source = access.sourceOf(principal);
       registrationLimiter.hit(source.key, source.what);
-    });
+    }, defaultPolicy);
     res.status(created ? 201 : 200).json(job);
   });
   router.get('/backups', async (req, res) => {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TelemetryError, validateRegisterJob, type BackupJob, type ValidRegisterJob } from '@backup-telemetry/contract';
+import { applyPolicy, checkSchedule } from '../protection/policy.js';
+import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
 import { toBackupJob, type DiskRow, type JobRow } from '../store/rows.js';
 import { sumBytes } from './apply.js';
@@ -15,11 +17,15 @@ function isDuplicateKey(error: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code.startsWith('SQLITE_CONSTRAINT');
 }
 
-/** Registers a job (`POST /backups`): the job row, its disks and its VM, in one transaction. */
+/**
+ * Registers a job (`POST /backups`): the job row, its disks and its VM, in one transaction; with
+ * `protection`, the VM's policy is replaced in that same transaction (`defaults` fills what it omits).
+ */
 export async function registerJob(
-  store: Store, body: unknown, nowMs: number, authorize: (request: ValidRegisterJob) => Promise<void> = async () => undefined,
+  store: Store, body: unknown, nowMs: number, authorize: (request: ValidRegisterJob) => Promise<void>, defaults: DefaultPolicy,
 ): Promise<RegisterResult> {
   const request = validateRegisterJob(body, nowMs);
+  if (request.protection) checkSchedule(request.protection, 'protection');
   await authorize(request);
   const id = request.id ?? randomUUID();
   const jobType = request.job_type ?? 'backup';
@@ -74,6 +80,7 @@ export async function registerJob(
       await store.jobs.insertJob(trx, job, disks);
       await store.summaries.recordRegistered(trx, job);
       await store.machines.upsert(trx, request.vm_name, request.machine, nowMs);
+      if (request.protection) await applyPolicy(store, trx, request.vm_name, request.protection, defaults, nowMs);
     });
   } catch (error) {
     if (isDuplicateKey(error)) return existing();

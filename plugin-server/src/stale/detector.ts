@@ -4,6 +4,8 @@ import type { TelemetryEvents } from '../events.js';
 import { finishJob } from '../ingest/end-job.js';
 import { errorText } from '../error-text.js';
 import type { Logger } from '../logger.js';
+import type { DefaultPolicy } from '../protection/status-sql.js';
+import { sweepProtection, type SweepResult } from '../protection/sweep.js';
 import type { RunningRollups } from '../rollup/running.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import { isUnavailable } from '../store/dialect.js';
@@ -24,6 +26,14 @@ export interface StaleOptions {
   rollups?: RunningRollups;
   /** This instance's view of database outages: a pass records the end of one it saw before deciding. */
   outage: DatabaseOutage;
+  /** The policy of VMs without one of their own, for the at-risk sweep. */
+  defaultPolicy: DefaultPolicy;
+}
+
+/** What one pass did on this instance: jobs warned and failed, and the at-risk sweep's changes. */
+export interface StalePass extends SweepResult {
+  warned: string[];
+  failed: string[];
 }
 
 /**
@@ -48,6 +58,7 @@ function sinceOutageEnd(lastActivityAt: number, outage: Outage | null, nowMs: nu
  * any number of hub instances may run it at once: only the instance whose UPDATE changed the row
  * logs and publishes. Silence counts from the end of the latest database outage if that came later
  * than a job's last telemetry (store/jobs.ts `silentBefore`): silence the hub caused is not the agent's.
+ * Each pass ends with the at-risk sweep (protection/sweep.ts), after the failures it made are summarized.
  */
 export class StaleDetector {
   private task: ScheduledTask | null = null;
@@ -76,14 +87,15 @@ export class StaleDetector {
   }
 
   /** One pass, also callable directly (tests, or a host with its own scheduler). */
-  async checkOnce(): Promise<{ warned: string[]; failed: string[] }> {
+  async checkOnce(): Promise<StalePass> {
     const nowMs = this.options.now();
     try {
       // Reaching the database again ends an outage this instance saw: recorded before any decision.
       await this.options.outage.recordEnd();
       const failed = await this.failSilentJobs(nowMs);
       const warned = await this.warnQuietJobs(nowMs);
-      return { warned, failed };
+      const sweep = await sweepProtection(this.store, this.events, this.logger, this.options.metrics, this.options.defaultPolicy, nowMs);
+      return { warned, failed, ...sweep };
     } catch (error) {
       if (isUnavailable(error)) this.options.outage.noteUnreachable();
       throw error;
