@@ -23,7 +23,7 @@ for (const backend of backends()) {
     let shift = 0;
     const clock = () => Date.now() + shift;
     const ODD = 'db "07"\\\nnext';
-    let successAt = 0;
+    let successAt = '';
 
     before(async () => {
       hub = await startHub(backend, { now: clock, metricsCacheSeconds: 0 });
