@@ -26,10 +26,14 @@ function sortKey(sort: MachineSort, status: SqlExpression): SqlExpression | null
   return null;
 }
 
-/** Machine summaries joined to their policies, filtered by `status` and `q`: the rows a listing pages through. */
-function matching(store: Store, query: Pick<MachineListQuery, 'statuses' | 'q'>, status: SqlExpression): Knex.QueryBuilder {
+/**
+ * Machine summaries filtered by `status` and `q`: the rows a listing pages through. Joined to their
+ * policies only when the status is asked for (`withPolicy`), since only the status needs them.
+ */
+function matching(store: Store, query: Pick<MachineListQuery, 'statuses' | 'q'>, status: SqlExpression, withPolicy: boolean): Knex.QueryBuilder {
   const { knex, tables } = store;
-  const q = knex(`${tables.machineSummaries} as s`).leftJoin(`${tables.policies} as p`, 'p.vm_name', 's.vm_name');
+  const q = knex(`${tables.machineSummaries} as s`);
+  if (withPolicy || query.statuses) q.leftJoin(`${tables.policies} as p`, 'p.vm_name', 's.vm_name');
   if (query.statuses) q.whereRaw(`${status.sql} IN (${query.statuses.map(() => '?').join(', ')})`, [...status.bindings, ...query.statuses]);
   if (query.q !== null) q.whereRaw(`LOWER(s.vm_name) LIKE ? ESCAPE '${LIKE_ESCAPE}'`, [containsPattern(query.q)]);
   return q;
@@ -55,9 +59,10 @@ function policyOf(raw: Record<string, unknown>): PolicyRow | null {
 
 /**
  * `GET /machines`: one page of VMs, driven by `machine_summaries` (every VM with a job has one,
- * written with its `backup_machines` row) joined to policies for the status; the page is sorted and
- * cut inside a derived table, so only its rows are joined to their facts. Three reads: the page, the
- * count of matches, and the page's newest jobs by the ids the summaries name (no chart JSON).
+ * written with its `backup_machines` row). The page is found on narrow rows (name and sort key, the
+ * policy joined only for the status) and only its rows are then joined to their summary, policy and
+ * facts. Three reads: the page, the count of matches, and the page's newest jobs by the ids the
+ * summaries name (no chart JSON).
  */
 export async function listMachinePage(store: Store, rawQuery: Record<string, unknown>, nowMs: number, defaults: DefaultPolicy): Promise<MachineListResponse> {
   const query = parseMachineQuery(rawQuery);
@@ -65,18 +70,20 @@ export async function listMachinePage(store: Store, rawQuery: Record<string, unk
   const status = protectionStatusSql(nowMs, defaults);
   const key = sortKey(query.sort, status);
   const dir = query.order;
-  const page = matching(store, query, status)
-    .select(...SUMMARY_COLUMNS.map((c) => `s.${c}`), ...POLICY_COLUMNS.map((c) => `p.${c} as p_${c}`))
-    .select(knex.raw(`${key ? key.sql : 'NULL'} AS sort_key`, key ? key.bindings : []));
+  const page = matching(store, query, status, query.sort === 'status')
+    .select('s.vm_name', knex.raw(`${key ? key.sql : 'NULL'} AS sort_key`, key ? key.bindings : []));
   afterCursor(page, query, key);
   if (key) page.orderByRaw(`${key.sql} ${dir}, s.vm_name ${dir}`, key.bindings);
   else page.orderBy('s.vm_name', dir);
   page.limit(query.limit + 1);
   const rowsQuery = knex.from(page.as('page'))
+    .join(`${tables.machineSummaries} as s`, 's.vm_name', 'page.vm_name')
+    .leftJoin(`${tables.policies} as p`, 'p.vm_name', 'page.vm_name')
     .leftJoin(`${tables.machines} as m`, 'm.vm_name', 'page.vm_name')
-    .select('page.*', 'm.cpu_count', 'm.memory_bytes', 'm.os', 'm.disks', 'm.updated_at as m_updated_at')
+    .select('page.sort_key', ...SUMMARY_COLUMNS.map((c) => `s.${c}`), ...POLICY_COLUMNS.map((c) => `p.${c} as p_${c}`))
+    .select('m.cpu_count', 'm.memory_bytes', 'm.os', 'm.disks', 'm.updated_at as m_updated_at')
     .orderBy([...(key ? [{ column: 'page.sort_key', order: dir }] : []), { column: 'page.vm_name', order: dir }]);
-  const counted = matching(store, query, status).count({ n: '*' }).first();
+  const counted = matching(store, query, status, false).count({ n: '*' }).first();
   const [rows, total] = await Promise.all([rowsQuery as Promise<Record<string, unknown>[]>, counted]);
   const shown = rows.slice(0, query.limit);
   const jobs = await store.jobs.listedByIds(knex, shown.map((r) => r.last_job_id).filter((id): id is string => typeof id === 'string'));
