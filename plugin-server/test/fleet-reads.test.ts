@@ -54,17 +54,18 @@ for (const backend of backends()) {
       const first = await hub.http.get('/api/v1/machines').expect(200);
       console.log(`# GET /machines (first page of 100) with ${count} VMs on ${backend.name}: ${Math.round(performance.now() - started)} ms, ${(first.text.length / 1024).toFixed(0)} KB`);
       assert.deepEqual([first.body.machines.length, first.body.total], [100, count]);
-      const machines: { vm_name: string }[] = [];
+      type Listed = { vm_name: string; last_job: { backup_id: string; bytes_transferred: number } };
+      const machines: Listed[] = [];
       for (let cursor: string | null = ''; cursor !== null;) {
-        const page: { body: { machines: { vm_name: string }[]; next_cursor: string | null } } = await hub.http.get('/api/v1/machines').query({ limit: 500, cursor }).expect(200);
+        const page: { body: { machines: Listed[]; next_cursor: string | null } } = await hub.http.get('/api/v1/machines').query({ limit: 500, cursor }).expect(200);
         machines.push(...page.body.machines);
         cursor = page.body.next_cursor;
       }
       assert.equal(machines.length, count);
       const byName = new Map(machines.map((m) => [m.vm_name, m]));
       assert.equal(byName.size, count);
-      assert.equal((byName.get('vm-000007') as { last_job: { backup_id: string } }).last_job.backup_id, 'newer-job');
-      assert.equal((byName.get(`vm-${String(count - 1).padStart(6, '0')}`) as { last_job: { bytes_transferred: number } }).last_job.bytes_transferred, count - 1);
+      assert.equal(byName.get('vm-000007')!.last_job.backup_id, 'newer-job');
+      assert.equal(byName.get(`vm-${String(count - 1).padStart(6, '0')}`)!.last_job.bytes_transferred, count - 1);
       assert.deepEqual(logger.lines.filter((l) => l.includes('"error"')), []);
     });
 
