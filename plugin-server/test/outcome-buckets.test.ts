@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OUTCOME_BUCKET_MS } from '../src/store/migrations/008_protection.js';
 import type { Store } from '../src/store/index.js';
-import { backends } from './support/backends.js';
+import { backends, migratedPlugin, uniquePrefix } from './support/backends.js';
 import { registerJob, send, update } from './support/factories.js';
 import { request, startLiveHub } from './support/live.js';
 
@@ -72,6 +72,26 @@ for (const backend of backends()) {
         assert.deepEqual(stored, await bucketsFromJobs(hub.plugin.store));
       } finally {
         await hub.close();
+      }
+    });
+
+    it('stay exact when two hub instances end jobs into the same buckets at once', async () => {
+      const shared = { databaseUrl: backend.url(), tablePrefix: uniquePrefix(), now: () => T0 };
+      const first = await migratedPlugin(backend, shared);
+      const second = await migratedPlugin(backend, shared);
+      const hub = await startLiveHub(backend, { ...shared, knex: first.plugin.knex });
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 40; i++) ids.push(await registerJob(hub.http, { vm_name: `pair-${i % 5}`, ...(i % 4 === 3 ? { job_type: 'restore' } : {}) }));
+        const instances = [first.plugin, second.plugin];
+        await Promise.all(ids.map((id, i) => instances[i % 2]!.ingest.submit(i % 4 === 3 ? 'restore' : 'backup', id, update({ status: (['completed', 'failed', 'cancelled'] as const)[i % 3], bytes_transferred: i }))));
+        const stored = await storedBuckets(first.plugin.store);
+        assert.equal(stored.reduce((n, b) => n + b.job_count, 0), 40);
+        assert.deepEqual(stored, await bucketsFromJobs(first.plugin.store));
+      } finally {
+        await hub.close({ keepTables: true });
+        await second.dispose({ keepTables: true });
+        await first.dispose();
       }
     });
 
