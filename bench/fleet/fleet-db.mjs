@@ -28,6 +28,8 @@ function pluginAt(location, nowMs) {
   const now = () => nowMs + (Date.now() - opened);
   const plugin = createTelemetryPlugin({
     databaseUrl: location.databaseUrl, tablePrefix: location.prefix, logger: defaultLogger('warn'), ...PLUGIN_OPTIONS,
+    // The reads come from one address, far faster than a viewer: the read limiter still runs, never answering 429.
+    readRateLimitPerSourcePerMinute: 1e9,
     now,
   });
   return { plugin, now };
