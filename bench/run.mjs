@@ -3,13 +3,13 @@
 // merges the results into bench/results.json and rewrites the generated part of bench/RESULTS.md.
 //
 //   node bench/run.mjs                 every bench
-//   node bench/run.mjs http rollup     only these (ids: http socket rollup storage fanout web viewer-abuse)
-//   BENCH_QUICK=1 node bench/run.mjs   a short smoke run (figures not worth quoting)
+//   node bench/run.mjs http rollup     only these (ids: http socket rollup storage fanout web viewer-abuse fleet)
+//   BENCH_QUICK=1 node bench/run.mjs   a short smoke run (figures not worth quoting: printed, never written to the results)
 //   BENCH_CPU_PROF=1 node bench/run.mjs http   also writes .cpuprofile files of the servers to bench/profiles/
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { machineFacts } from './lib/env.mjs';
+import { machineFacts, QUICK } from './lib/env.mjs';
 import { rawKnex } from './lib/db.mjs';
 import { section, writeResultsMd } from './lib/report.mjs';
 
@@ -21,6 +21,7 @@ const BENCHES = {
   fanout: './fanout/bench.mjs',
   web: './web/bench.mjs',
   'viewer-abuse': './viewer-abuse/bench.mjs',
+  fleet: './fleet/bench.mjs',
 };
 const ORDER = Object.keys(BENCHES);
 
@@ -60,8 +61,12 @@ for (const id of ids) {
   console.log(`\n${section(result)}`);
   stored.results[id] = result;
 }
-stored.machine = machine;
-writeFileSync(jsonFile, `${JSON.stringify(stored, null, 2)}\n`);
-writeResultsMd(here('./RESULTS.md'), machine, ORDER.filter((id) => stored.results[id]).map((id) => stored.results[id]));
-log(`\nwrote bench/RESULTS.md and bench/results.json`);
+if (QUICK) {
+  log('\nBENCH_QUICK=1: a smoke run; bench/RESULTS.md and bench/results.json left as they were');
+} else {
+  stored.machine = machine;
+  writeFileSync(jsonFile, `${JSON.stringify(stored, null, 2)}\n`);
+  writeResultsMd(here('./RESULTS.md'), machine, ORDER.filter((id) => stored.results[id]).map((id) => stored.results[id]));
+  log(`\nwrote bench/RESULTS.md and bench/results.json`);
+}
 process.exitCode = failed ? 1 : 0;

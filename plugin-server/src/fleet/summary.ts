@@ -112,7 +112,8 @@ function addEnded(s: SummaryCounts, job: SummarizedJob, status: EndedStatus): vo
 
 /**
  * The summary of a set of jobs, computed from scratch: the definition the incremental updates
- * (fleet/summary-sql.ts) keep, used by migration 007 to build the summaries of existing jobs.
+ * (fleet/summary-sql.ts) keep, used by fleet/rebuild.ts to build summaries from existing jobs
+ * (migration 007 keeps its own frozen copy).
  */
 export function summarize(jobs: readonly SummarizedJob[]): SummaryCounts | null {
   if (jobs.length === 0) return null;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { summarizeByMachine, type SummarizedJob } from '../../fleet/summary.js';
 import { exactCollation, isMysql } from '../dialect.js';
 import type { Tables } from '../tables.js';
+import { summarizeByMachine007, type Job007 } from './007_summarize.js';
 import type { Migration } from './index.js';
 
 /** VMs whose jobs one batch reads (about 500 jobs each in a long-lived fleet: ~50,000 rows a batch). */
@@ -38,13 +38,13 @@ async function nextVms(knex: Knex, t: Tables, after: string | null, limit: numbe
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-async function jobsOf(knex: Knex, t: Tables, first: string, last: string): Promise<SummarizedJob[]> {
+async function jobsOf(knex: Knex, t: Tables, first: string, last: string): Promise<Job007[]> {
   const rows = await knex(t.jobs)
-    .select('id', 'job_type', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred')
+    .select('id', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred')
     .select(knex.raw("CASE WHEN status = 'failed' THEN error_message END AS error_message"))
     .whereBetween('vm_name', [first, last]);
   return rows.map((r: Record<string, unknown>) => ({
-    id: String(r.id), job_type: r.job_type as SummarizedJob['job_type'], vm_name: String(r.vm_name), repository_id: String(r.repository_id), status: r.status as SummarizedJob['status'],
+    id: String(r.id), vm_name: String(r.vm_name), repository_id: String(r.repository_id), status: String(r.status),
     created_at: Number(r.created_at), started_at: num(r.started_at), completed_at: num(r.completed_at),
     bytes_transferred: Number(r.bytes_transferred), error_message: (r.error_message as string | null) ?? null,
   }));
@@ -64,8 +64,10 @@ async function insertAll(knex: Knex, table: string, rows: object[]): Promise<voi
  * protection), which needs them on one indexed row, and a VM's consecutive failures across its
  * repositories cannot be summed from per-repository rows. Existing jobs are summarized a batch of
  * VMs at a time: the next 100 names from the (vm_name, …) index, then their jobs' few columns in one
- * range read (plain reads: InnoDB takes no row locks), summed in memory (fleet/summary.ts
- * `summarize`, the definition the incremental updates keep), inserted 500 rows a statement. Identity
+ * range read (plain reads: InnoDB takes no row locks), summed in memory (007_summarize.ts: a frozen
+ * copy of fleet/summary.ts `summarize` as 007 shipped, so this migration builds the same rows
+ * whatever the live definition becomes; fleet/rebuild.ts `rebuildSummaries` is the live twin),
+ * inserted 500 rows a statement. Identity
  * columns compare exactly (005's collation). Jobs ended by an instance still running an older
  * version after this ran are not counted: upgrade every instance.
  */
@@ -90,7 +92,7 @@ export const machineSummaries: Migration = {
     for (let after: string | null = null; ;) {
       const vms = await nextVms(knex, t, after, VMS_PER_BATCH);
       if (vms.length === 0) break;
-      const { machines, repositories } = summarizeByMachine(await jobsOf(knex, t, vms[0]!, vms[vms.length - 1]!));
+      const { machines, repositories } = summarizeByMachine007(await jobsOf(knex, t, vms[0]!, vms[vms.length - 1]!));
       await insertAll(knex, t.machineSummaries, machines);
       await insertAll(knex, t.repositorySummaries, repositories);
       after = vms[vms.length - 1]!;
