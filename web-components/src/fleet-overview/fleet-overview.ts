@@ -375,7 +375,7 @@ export class BtFleetOverview extends HubElement {
       </td>
       <td>${formatDateTime(p.last_success_at)}</td>
       <td>${formatDateTime(lastBackupAt(machine))}</td>
-      <td class="job">${this.job(machine)}</td>
+      <td class="job" data-job-status=${machine.last_job?.status ?? 'none'}>${this.job(machine)}</td>
     </tr>`;
   }
 
