@@ -13,8 +13,11 @@ function capturingLogger(): Logger & { lines: string[] } {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-/** `count` VMs with one job each, written with SQL in one transaction (the API would take minutes). */
-async function fillFleet(knex: Knex, tables: { jobs: string; machines: string }, count: number, nowMs: number): Promise<void> {
+/**
+ * `count` VMs with one job each, written with SQL in one transaction (the API would take minutes),
+ * with the machine summaries the registration and end of each job would have written.
+ */
+async function fillFleet(knex: Knex, tables: { jobs: string; machines: string; machineSummaries: string }, count: number, nowMs: number): Promise<void> {
   await knex.transaction(async (trx) => {
     for (let from = 0; from < count; from += 500) {
       const names = Array.from({ length: Math.min(500, count - from) }, (_, i) => `vm-${String(from + i).padStart(6, '0')}`);
@@ -22,6 +25,12 @@ async function fillFleet(knex: Knex, tables: { jobs: string; machines: string },
       await trx(tables.jobs).insert(names.map((vm_name, i) => ({
         id: `job-${vm_name}`, vm_name, repository_id: 'repo-a', backup_type: 'full', status: 'completed',
         bytes_transferred: from + i, total_bytes: from + i, created_at: nowMs - 1000, started_at: nowMs - 1000, completed_at: nowMs,
+      })));
+      await trx(tables.machineSummaries).insert(names.map((vm_name, i) => ({
+        vm_name, first_seen_at: nowMs - 1000, last_job_id: `job-${vm_name}`, last_job_at: nowMs - 1000, last_started_at: nowMs - 1000,
+        completed_count: 1, completed_bytes_sum: from + i, completed_duration_ms_sum: 1000,
+        last_success_job_id: `job-${vm_name}`, last_success_at: nowMs, last_success_bytes: from + i,
+        last_ended_job_id: `job-${vm_name}`, last_ended_at: nowMs, last_ended_status: 'completed',
       })));
     }
   });
@@ -36,16 +45,24 @@ for (const backend of backends()) {
     before(async () => { hub = await startHub(backend, { logger }); });
     after(async () => { await hub?.close(); });
 
-    it(`answers GET /machines for ${FLEET[backend.name].toLocaleString('en')} VMs with each one's newest job`, { timeout: 120_000 }, async () => {
+    it(`pages GET /machines through ${FLEET[backend.name].toLocaleString('en')} VMs with each one's newest job`, { timeout: 120_000 }, async () => {
       const count = FLEET[backend.name];
       await fillFleet(hub.plugin.knex, hub.plugin.store.tables, count, Date.now());
       const newer = jobRequest({ id: 'newer-job', vm_name: 'vm-000007' });
       await hub.http.post('/api/v1/backups').send(newer).expect(201);
       const started = performance.now();
-      const res = await hub.http.get('/api/v1/machines').expect(200);
-      console.log(`# GET /machines with ${count} VMs on ${backend.name}: ${Math.round(performance.now() - started)} ms, ${(res.text.length / 1024 / 1024).toFixed(1)} MB`);
-      assert.equal(res.body.machines.length, count);
-      const byName = new Map(res.body.machines.map((m: { vm_name: string }) => [m.vm_name, m]));
+      const first = await hub.http.get('/api/v1/machines').expect(200);
+      console.log(`# GET /machines (first page of 100) with ${count} VMs on ${backend.name}: ${Math.round(performance.now() - started)} ms, ${(first.text.length / 1024).toFixed(0)} KB`);
+      assert.deepEqual([first.body.machines.length, first.body.total], [100, count]);
+      const machines: { vm_name: string }[] = [];
+      for (let cursor: string | null = ''; cursor !== null;) {
+        const page: { body: { machines: { vm_name: string }[]; next_cursor: string | null } } = await hub.http.get('/api/v1/machines').query({ limit: 500, cursor }).expect(200);
+        machines.push(...page.body.machines);
+        cursor = page.body.next_cursor;
+      }
+      assert.equal(machines.length, count);
+      const byName = new Map(machines.map((m) => [m.vm_name, m]));
+      assert.equal(byName.size, count);
       assert.equal((byName.get('vm-000007') as { last_job: { backup_id: string } }).last_job.backup_id, 'newer-job');
       assert.equal((byName.get(`vm-${String(count - 1).padStart(6, '0')}`) as { last_job: { bytes_transferred: number } }).last_job.bytes_transferred, count - 1);
       assert.deepEqual(logger.lines.filter((l) => l.includes('"error"')), []);

@@ -15,10 +15,14 @@ export interface IngestTarget {
   vm_name?: string;
 }
 
-/** What a viewer wants to see: a job (with its VM once known), a VM, or everything (`{}`). */
+/**
+ * What a viewer wants to see: a job (with its VM once known), a VM, the fleet's summary and pushes
+ * (`{fleet: true}`: `GET /fleet/summary`, `subscribe {fleet: true}`), or every VM (`{}`: `GET /machines`).
+ */
 export interface ViewerTarget {
   job_id?: string;
   vm_name?: string;
+  fleet?: true;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Tables } from '../store/tables.js';
 import { startOf } from '../store/rows.js';
+import { OUTCOME_BUCKET_MS } from '../store/migrations/008_protection.js';
 import { compareIds, type EndedStatus, type SummarizedJob } from './summary.js';
 
 /** A statement with `?` values and `??` identifiers, for knex's `raw` and mysql2's `format` alike. */
@@ -128,9 +129,51 @@ const byKeyThenEnd = (scope: Scope) => (a: SummarizedJob, b: SummarizedJob) =>
  * the summary is about to count.
  */
 export function summaryStatements(tables: Tables, jobs: readonly SummarizedJob[], mode: 'registered' | 'ended', mysql: boolean): Statement[] {
-  return scopes(tables).flatMap((scope) => [...jobs].sort(byKeyThenEnd(scope)).flatMap((job) => {
+  const out = scopes(tables).flatMap((scope) => [...jobs].sort(byKeyThenEnd(scope)).flatMap((job) => {
     const assignments = seen(job);
     if (mode === 'ended') assignments.push(...ended(scope, job, job.status as EndedStatus, tables.jobs));
     return [ensureRow(scope, job, mysql), update(scope, job, assignments)];
   }));
+  if (mode === 'ended' && jobs.length) out.push(outcomeBucketsUpsert(tables, jobs, mysql));
+  return out;
+}
+
+/** One `job_outcome_buckets` row's key and the increments a batch adds to it. */
+interface BucketIncrement {
+  bucket_start: number;
+  job_type: string;
+  status: string;
+  job_count: number;
+  bytes_sum: number;
+}
+
+/** The ended jobs counted per 10-minute bucket of their end, job type and outcome, in key order. */
+export function outcomeIncrements(jobs: readonly SummarizedJob[]): BucketIncrement[] {
+  const byKey = new Map<string, BucketIncrement>();
+  for (const job of jobs) {
+    const at = job.completed_at ?? startOf(job);
+    const bucket_start = Math.floor(at / OUTCOME_BUCKET_MS) * OUTCOME_BUCKET_MS;
+    const key = JSON.stringify([bucket_start, job.job_type, job.status]);
+    const row = byKey.get(key) ?? { bucket_start, job_type: job.job_type, status: job.status, job_count: 0, bytes_sum: 0 };
+    row.job_count += 1;
+    row.bytes_sum += job.bytes_transferred;
+    byKey.set(key, row);
+  }
+  return [...byKey.values()].sort((a, b) => a.bucket_start - b.bucket_start || text(a.job_type, b.job_type) || text(a.status, b.status));
+}
+
+/**
+ * One upsert adding the batch's ends to the fleet windows' buckets (migration 008), after the
+ * summaries (every end path takes its locks in that order): rows in key order, so that instances
+ * ending jobs at once take the bucket rows' locks in the same order and cannot deadlock on them.
+ */
+function outcomeBucketsUpsert(tables: Tables, jobs: readonly SummarizedJob[], mysql: boolean): Statement {
+  const rows = outcomeIncrements(jobs);
+  const conflict = mysql
+    ? ' ON DUPLICATE KEY UPDATE job_count = job_count + VALUES(job_count), bytes_sum = bytes_sum + VALUES(bytes_sum)'
+    : ' ON CONFLICT (bucket_start, job_type, status) DO UPDATE SET job_count = job_count + excluded.job_count, bytes_sum = bytes_sum + excluded.bytes_sum';
+  return {
+    sql: `INSERT INTO ?? (bucket_start, job_type, status, job_count, bytes_sum) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}${conflict}`,
+    bindings: [tables.outcomeBuckets, ...rows.flatMap((r) => [r.bucket_start, r.job_type, r.status, r.job_count, r.bytes_sum])],
+  };
 }

@@ -49,7 +49,7 @@ export interface RepositorySummary extends SummaryCounts {
 }
 
 /** The columns of a job a summary is made of. */
-export type SummarizedJob = Pick<JobRow, 'id' | 'vm_name' | 'repository_id' | 'status' | 'created_at' | 'started_at' | 'completed_at' | 'bytes_transferred' | 'error_message'>;
+export type SummarizedJob = Pick<JobRow, 'id' | 'job_type' | 'vm_name' | 'repository_id' | 'status' | 'created_at' | 'started_at' | 'completed_at' | 'bytes_transferred' | 'error_message'>;
 
 /** Job ids compare as the databases compare them (SQLite BINARY, MySQL's binary collations): by UTF-8 bytes. */
 export function compareIds(a: string, b: string): number {

@@ -1,12 +1,13 @@
 import type { Router } from 'express';
-import { getMachine, listMachines } from '../queries/backups.js';
+import { getMachine } from '../queries/backups.js';
+import { listMachinePage } from '../queries/fleet.js';
 import type { RouteContext } from './context.js';
 
-/** `/machines`: VMs with their facts and last job (the Summary tab). */
+/** `/machines`: pages of VMs with their facts, protection and newest job; one VM (the Summary tab). */
 export function machineRoutes(router: Router, { store, access, now, defaultPolicy }: RouteContext): void {
   router.get('/machines', async (req, res) => {
     await access.checkViewer(req, {});
-    res.json(await listMachines(store, now(), defaultPolicy));
+    res.json(await listMachinePage(store, req.query, now(), defaultPolicy));
   });
   router.get('/machines/:vm_name', async (req, res) => {
     await access.checkViewer(req, { vm_name: req.params.vm_name });

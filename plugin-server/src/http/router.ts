@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { backupRoutes } from './backups.js';
 import type { RouteContext } from './context.js';
 import { errorMiddleware } from './errors.js';
+import { fleetRoutes } from './fleet.js';
 import { machineRoutes } from './machines.js';
 import { telemetryRoutes } from './telemetry.js';
 
@@ -17,6 +18,7 @@ export function createRouter(context: RouteContext): Router {
   telemetryRoutes(router, context);
   backupRoutes(router, context);
   machineRoutes(router, context);
+  fleetRoutes(router, context);
   router.use(errorMiddleware(context.logger, context.metrics));
   return router;
 }

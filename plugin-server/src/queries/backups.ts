@@ -114,23 +114,10 @@ function toMachine(row: MachineRow, last: BackupJob | null, summary: MachineSumm
   };
 }
 
-async function lastJobsOf(store: Store, vmNames: string[] | undefined, nowMs: number): Promise<Map<string, BackupJob>> {
-  const rows = await store.jobs.lastJobs(store.knex, vmNames);
-  return new Map([...rows].map(([vm, { job, disks }]) => [vm, toBackupJob(job, disks, nowMs)]));
-}
-
-export async function listMachines(store: Store, nowMs: number, defaults: DefaultPolicy): Promise<{ machines: Machine[] }> {
-  const rows = await store.machines.list(store.knex);
-  const last = await lastJobsOf(store, undefined, nowMs);
-  const [summaries, policies] = await Promise.all([store.summaries.all(store.knex), store.policies.all(store.knex)]);
-  const out = rows.map((r) => toMachine(r, last.get(r.vm_name) ?? null, summaries.get(r.vm_name) ?? null, policies.get(r.vm_name) ?? null, defaults, nowMs));
-  return { machines: out };
-}
-
 export async function getMachine(store: Store, vmName: string, nowMs: number, defaults: DefaultPolicy): Promise<Machine> {
   const row = await store.machines.find(store.knex, vmName);
   if (!row) throw new TelemetryError('machine_not_found', `no machine named ${vmName}`, { field: 'vm_name' });
-  const last = await lastJobsOf(store, [vmName], nowMs);
   const [summary, policy] = await Promise.all([store.summaries.ofMachine(store.knex, vmName), store.policies.find(store.knex, vmName)]);
-  return toMachine(row, last.get(vmName) ?? null, summary, policy, defaults, nowMs);
+  const last = summary?.last_job_id ? (await store.jobs.listedByIds(store.knex, [summary.last_job_id])).get(summary.last_job_id) : undefined;
+  return toMachine(row, last ? toBackupJob(last.job, last.disks, nowMs) : null, summary, policy, defaults, nowMs);
 }

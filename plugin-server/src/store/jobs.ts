@@ -19,6 +19,8 @@ export const MUTABLE_JOB_COLUMNS = JOB_COLUMNS.filter((c) => !['id', 'job_type',
 /** The job row's columns as the ingest writes them: a job's own, then its disks (migration 004). */
 export const JOB_ROW_COLUMNS: readonly string[] = [...JOB_COLUMNS, 'disks'];
 export const MUTABLE_JOB_ROW_COLUMNS: readonly string[] = [...MUTABLE_JOB_COLUMNS, 'disks'];
+/** What a job in a list shows (`toBackupJob` without metrics): every column but the chart JSON of `performance_metrics`. */
+export const JOB_LIST_COLUMNS: readonly string[] = JOB_ROW_COLUMNS.filter((c) => c !== 'performance_metrics');
 
 /** A job row to write; with `disks`, its `disks` column too (else that column is left out). */
 export function jobToDb(job: JobRow, disks?: readonly DiskRow[]): Record<string, unknown> {
@@ -144,24 +146,14 @@ export function jobQueries(tables: Tables) {
       return rows.map(storedJobFromDb);
     },
 
-    /**
-     * Newest job of each VM in `vmNames`, or of every VM without it (ties: the greatest id). The
-     * fleet is read with a window over the jobs, never with a variable per VM (SQLite refuses more
-     * than 32,766 in one statement); the window reads only the index columns, the join the rows.
-     */
-    async lastJobs(db: Db, vmNames?: readonly string[]): Promise<Map<string, StoredJob>> {
-      const out = new Map<string, StoredJob>();
-      if (vmNames?.length === 0) return out;
-      const ranked = db(jobs)
-        .select('id', db.raw('ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ?? DESC, ?? DESC) AS newest', ['vm_name', 'created_at', 'id']))
-        .as('r');
-      if (vmNames) ranked.whereIn('vm_name', vmNames);
-      const rows = await db(`${jobs} as j`).join(ranked, 'j.id', 'r.id').where('r.newest', 1).select('j.*');
-      for (const raw of rows) {
+    /** Jobs by id as lists show them (no `performance_metrics`): the machine rows' newest jobs, named by their summaries. */
+    async listedByIds(db: Db, ids: readonly string[]): Promise<Map<string, StoredJob>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db(jobs).select([...JOB_LIST_COLUMNS]).whereIn('id', [...new Set(ids)]);
+      return new Map(rows.map((raw: Record<string, unknown>) => {
         const stored = storedJobFromDb(raw);
-        out.set(stored.job.vm_name, stored);
-      }
-      return out;
+        return [stored.job.id, stored];
+      }));
     },
   };
 }

@@ -34,10 +34,6 @@ export function machineQueries(tables: Tables) {
       await db(machines).insert(row).onConflict('vm_name').merge(merge);
     },
 
-    async list(db: Db): Promise<MachineRow[]> {
-      return (await db(machines).select('*').orderBy('vm_name')).map(machineFromDb);
-    },
-
     async find(db: Db, vmName: string): Promise<MachineRow | null> {
       const raw = await db(machines).where({ vm_name: vmName }).first();
       return raw ? machineFromDb(raw) : null;

@@ -40,11 +40,11 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 async function jobsOf(knex: Knex, t: Tables, first: string, last: string): Promise<SummarizedJob[]> {
   const rows = await knex(t.jobs)
-    .select('id', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred')
+    .select('id', 'job_type', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred')
     .select(knex.raw("CASE WHEN status = 'failed' THEN error_message END AS error_message"))
     .whereBetween('vm_name', [first, last]);
   return rows.map((r: Record<string, unknown>) => ({
-    id: String(r.id), vm_name: String(r.vm_name), repository_id: String(r.repository_id), status: r.status as SummarizedJob['status'],
+    id: String(r.id), job_type: r.job_type as SummarizedJob['job_type'], vm_name: String(r.vm_name), repository_id: String(r.repository_id), status: r.status as SummarizedJob['status'],
     created_at: Number(r.created_at), started_at: num(r.started_at), completed_at: num(r.completed_at),
     bytes_transferred: Number(r.bytes_transferred), error_message: (r.error_message as string | null) ?? null,
   }));

@@ -1,0 +1,11 @@
+import type { Router } from 'express';
+import { fleetSummary } from '../queries/fleet.js';
+import type { RouteContext } from './context.js';
+
+/** `/fleet`: the fleet at a glance (the overview's counters). */
+export function fleetRoutes(router: Router, { store, access, now, defaultPolicy }: RouteContext): void {
+  router.get('/fleet/summary', async (req, res) => {
+    await access.checkViewer(req, { fleet: true });
+    res.json(await fleetSummary(store, now(), defaultPolicy));
+  });
+}
