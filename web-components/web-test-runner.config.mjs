@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { socketHubPlugin } from './test/socket-hub-plugin.mjs';
+import { realHubPlugin } from './test/real-hub-plugin.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const realHub = realHubPlugin();
 
 export default {
   rootDir: here('..'),
@@ -13,7 +15,8 @@ export default {
   nodeResolve: { browser: true, exportConditions: ['browser'] },
   concurrency: 2,
   testsFinishTimeout: 180_000,
-  plugins: [esbuildPlugin({ ts: true, tsconfig: here('./tsconfig.json'), target: 'auto' }), socketHubPlugin()],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: here('./tsconfig.json'), target: 'auto' }), socketHubPlugin(), realHub],
+  middleware: [realHub.middleware],
   browsers: [
     chromeLauncher({
       launchOptions: {

@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { executeServerCommand, resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
-import { SERVER_EVENTS, rooms, type MachineUpdateEvent } from '@backup-telemetry/contract';
+import { SERVER_EVENTS, rooms, type FleetSummary, type MachineUpdateEvent } from '@backup-telemetry/contract';
 import '../src/index.js';
 import type { BtFleetOverview, FleetQueryDetail, MachineSelectDetail } from '../src/fleet-overview/fleet-overview.js';
 import { deepActiveElement } from '../src/shared/focus.js';
@@ -276,5 +276,56 @@ describe('bt-fleet-overview loading from the hub', () => {
     } finally {
       fetches.restore();
     }
+  });
+});
+
+describe('bt-fleet-overview against the real hub', () => {
+  const realHub = {
+    url: () => executeServerCommand('real-hub-url') as Promise<string>,
+    startJob: (vm_name: string) => executeServerCommand('real-hub-start-job', { vm_name }) as Promise<string>,
+    progress: (job_id: string, bytes_transferred: number, transfer_speed_bps: number) =>
+      executeServerCommand('real-hub-progress', { job_id, bytes_transferred, transfer_speed_bps }),
+    fleetViewers: () => executeServerCommand('real-hub-fleet-viewers') as Promise<number>,
+  };
+  const API = '/real-hub/api/v1';
+  let seeded: Promise<string[]> | undefined;
+  /** 250 VMs at risk, with a warning and protected (see real-hub-plugin.mjs), seeded once for this block. */
+  const fleet = () => (seeded ??= executeServerCommand('real-hub-seed', { prefix: 'fleet', count: 250 }) as Promise<string[]>);
+  const getJson = async <T>(path: string) => (await (await fetch(API + path)).json()) as T;
+
+  it('shows counters that match /fleet/summary and filters by a status', async () => {
+    await fleet();
+    const summary = await getJson<FleetSummary>('/fleet/summary');
+    expect(summary.machines.total).to.equal(250);
+    const el = await fixture<BtFleetOverview>(html`<bt-fleet-overview api-base=${API}></bt-fleet-overview>`);
+    await waitUntil(() => $$(el, 'tbody tr').length === 100 && $(el, '.counter.all'), 'first page and counters', { timeout: 10_000 });
+    const shown = Object.fromEntries($$(el, '[part=counter]').map((c) => [c.dataset.status ?? 'all', Number(c.querySelector('.count')!.textContent)]));
+    expect(shown).to.deep.equal({ all: 250, ...summary.machines.by_protection });
+    expect(summary.machines.by_protection.at_risk, 'the seed has machines at risk').to.be.greaterThan(0);
+
+    $(el, '.counter[data-status=warning]').click();
+    await waitUntil(() => $(el, '.pager')?.textContent?.includes(`${summary.machines.by_protection.warning} machines`), 'warning only');
+    expect($$(el, 'tbody tr').length).to.equal(summary.machines.by_protection.warning);
+    expect(new Set($$(el, '[part=chip]').map((c) => c.textContent!.trim()))).to.deep.equal(new Set(['Warning']));
+    expect($(el, '[part=reason]').textContent).to.include('Repository unreachable');
+  });
+
+  it('searches by name and pages through 250 VMs with the cursor, never more than one page in the DOM', async () => {
+    const names = await fleet();
+    const el = await fixture<BtFleetOverview>(html`<bt-fleet-overview api-base=${API} sort="name"></bt-fleet-overview>`);
+    await waitUntil(() => $(el, '[data-field=range]')?.textContent === '1–100 of 250', 'first page', { timeout: 10_000 });
+    const seen: string[] = [...rowNames(el) as string[]];
+    for (const expected of ['101–200 of 250', '201–250 of 250']) {
+      $(el, 'button[data-page=next]').click();
+      await waitUntil(() => $(el, '[data-field=range]')?.textContent === expected, expected);
+      expect($$(el, 'tbody tr').length).to.be.at.most(100);
+      seen.push(...(rowNames(el) as string[]));
+    }
+    expect(seen).to.deep.equal([...names].sort());
+
+    $<HTMLInputElement>(el, 'input[type=search]').focus();
+    await sendKeys({ type: '-024' });
+    await waitUntil(() => $(el, '.pager')?.textContent?.trim() === '10 machines', 'search applied on the first page');
+    expect(rowNames(el)).to.deep.equal(names.filter((n) => n.includes('-024')));
   });
 });
