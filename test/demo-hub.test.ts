@@ -107,13 +107,13 @@ describe('example hub, simulator and demo page, end to end', () => {
       assert.equal(await page.locator('#empty').isHidden(), true, 'the empty-database advice is hidden once machines exist');
       const summary = await getJson<FleetSummary>(`${api}/fleet/summary`);
       const counts = await fleet.locator('[part=counter]').evaluateAll((els) =>
-        els.map((el) => [(el as HTMLElement).dataset.status ?? 'all', el.querySelector('.count')!.textContent!.trim()]));
+        els.map((el) => [el.getAttribute('data-status') ?? 'all', el.querySelector('.count')!.textContent!.trim()]));
       assert.deepEqual(Object.fromEntries(counts), {
         all: String(summary.machines.total),
         ...Object.fromEntries(Object.entries(summary.machines.by_protection).map(([s, n]) => [s, String(n)])),
       });
       const list = await getJson<MachineListResponse>(`${api}/machines?limit=100`);
-      const names = await fleet.locator('tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.vm));
+      const names = await fleet.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-vm')));
       assert.deepEqual([...names].sort(), list.machines.map((m) => m.vm_name).sort());
       assert.deepEqual(pageErrors, [], 'no script errors on the page');
     });
