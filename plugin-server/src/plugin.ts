@@ -86,8 +86,11 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   });
   if (resolved.staleDetection) stale.start();
 
-  const live: LiveContext = { store, pipeline, access, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, allowedOrigins: resolved.allowedOrigins };
-  const detachers: (() => void)[] = [];
+  const live: LiveContext = {
+    store, pipeline, access, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, allowedOrigins: resolved.allowedOrigins,
+    defaultPolicy, fleetPushIntervalMs: resolved.fleetPushIntervalMs,
+  };
+  const detachers: (() => Promise<void>)[] = [];
   let closed = false;
   return {
     router,
@@ -110,7 +113,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
       closed = true;
       await stale.stop();
       await pipeline.close();
-      for (const detach of detachers.splice(0)) detach();
+      for (const detach of detachers.splice(0)) await detach();
       events.removeAllListeners();
       if (ownsKnex) await knex.destroy();
     },

@@ -4,6 +4,7 @@ import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { ReadLimiter } from '../access/read-limit.js';
 import type { Logger } from '../logger.js';
 import type { LiveCharts } from '../queries/live-chart.js';
+import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
 
 /** What the socket handlers of one plugin instance share. */
@@ -18,4 +19,8 @@ export interface LiveContext {
   charts: LiveCharts;
   readLimiter: ReadLimiter;
   allowedOrigins: AllowedOrigins;
+  /** The policy of VMs without one of their own, for `machine:update` pushes. */
+  defaultPolicy: DefaultPolicy;
+  /** `fleetPushIntervalMs`. */
+  fleetPushIntervalMs: number;
 }

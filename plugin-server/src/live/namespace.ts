@@ -6,7 +6,8 @@ import { errorText } from '../error-text.js';
 import { ackFrom } from './ack.js';
 import type { LiveContext } from './context.js';
 import { writeFlushesTogether } from './flush-writes.js';
-import { forwardEvents } from './push.js';
+import { forwardFleetUpdates } from './fleet-push.js';
+import { forwardEvents, watchedRooms } from './push.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
 
 function onTelemetry(ctx: LiveContext, socket: Socket) {
@@ -41,7 +42,7 @@ function guarded<T extends object>(ctx: LiveContext, handler: (request: unknown)
  * Attaches the plugin to a Socket.IO server: namespace `/telemetry` with backup-client ingest
  * (`telemetry`, acknowledged after commit) and viewer subscriptions, and pushes of committed changes.
  */
-export function attachLive(io: Server, ctx: LiveContext, events: TelemetryEvents): { nsp: Namespace; detach(): void } {
+export function attachLive(io: Server, ctx: LiveContext, events: TelemetryEvents): { nsp: Namespace; detach(): Promise<void> } {
   const nsp = io.of(TELEMETRY_NAMESPACE);
   const bufferSize = (io.engine as { opts?: { maxHttpBufferSize?: number } } | undefined)?.opts?.maxHttpBufferSize;
   if (bufferSize !== undefined && bufferSize > ctx.bodyLimitBytes * 2) {
@@ -68,10 +69,14 @@ export function attachLive(io: Server, ctx: LiveContext, events: TelemetryEvents
   };
   nsp.on('connection', onConnection);
   const stopForwarding = forwardEvents(events, nsp);
+  const stopFleet = forwardFleetUpdates(events, nsp, ctx.store, {
+    intervalMs: ctx.fleetPushIntervalMs, now: ctx.now, defaults: ctx.defaultPolicy, logger: ctx.logger, watched: watchedRooms(nsp),
+  });
   return {
     nsp,
-    detach() {
+    async detach() {
       stopForwarding();
+      await stopFleet();
       nsp.off('connection', onConnection);
       nsp.disconnectSockets(true);
     },

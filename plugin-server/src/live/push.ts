@@ -1,4 +1,4 @@
-import { rooms, SERVER_EVENTS, type JobEndedEvent, type JobStaleEvent, type JobUpdateEvent } from '@backup-telemetry/contract';
+import { rooms, SERVER_EVENTS, type JobEndedEvent, type JobStaleEvent, type JobUpdateEvent, type MachineProtectionEvent } from '@backup-telemetry/contract';
 import type { Namespace } from 'socket.io';
 import { Adapter, SessionAwareAdapter } from 'socket.io-adapter';
 import type { TelemetryEvents } from '../events.js';
@@ -11,15 +11,16 @@ const ENDED_EVENT = { completed: SERVER_EVENTS.completed, failed: SERVER_EVENTS.
  * encodes a broadcast before it looks for members). Any other adapter (Redis) may have viewers on
  * other instances: there every event is broadcast.
  */
-function watchedRooms(nsp: Namespace): (names: string[]) => boolean {
+export function watchedRooms(nsp: Namespace): (names: string[]) => boolean {
   const local = nsp.adapter.constructor === Adapter || nsp.adapter.constructor === SessionAwareAdapter;
   if (!local) return () => true;
   return (names) => names.some((name) => (nsp.adapter.rooms.get(name)?.size ?? 0) > 0);
 }
 
 /**
- * Forwards post-commit events to the rooms of the job and of its VM. With the Redis adapter the
- * emit reaches viewers connected to every hub instance. Returns a function that stops forwarding.
+ * Forwards post-commit events to the rooms of the job and of its VM, and a VM's protection changes
+ * (`machine:at_risk`, `machine:protected`) to its VM's room and the fleet's. With the Redis adapter
+ * the emit reaches viewers connected to every hub instance. Returns a function that stops forwarding.
  */
 export function forwardEvents(events: TelemetryEvents, nsp: Namespace): () => void {
   const watched = watchedRooms(nsp);
@@ -34,12 +35,22 @@ export function forwardEvents(events: TelemetryEvents, nsp: Namespace): () => vo
     if (name) targets(e.job).emit(name, e);
   };
   const onStale = (e: JobStaleEvent) => targets(e.job).emit(SERVER_EVENTS.stale, e);
+  const protectionChange = (event: typeof SERVER_EVENTS.machineAtRisk | typeof SERVER_EVENTS.machineProtected) => (e: MachineProtectionEvent) => {
+    const names = [rooms.fleet, rooms.vm(e.vm_name)];
+    if (watched(names)) nsp.to(names).emit(event, e);
+  };
+  const onAtRisk = protectionChange(SERVER_EVENTS.machineAtRisk);
+  const onProtected = protectionChange(SERVER_EVENTS.machineProtected);
   events.on('job:update', onUpdate);
   events.on('job:ended', onEnded);
   events.on('job:stale', onStale);
+  events.on('machine:at_risk', onAtRisk);
+  events.on('machine:protected', onProtected);
   return () => {
     events.off('job:update', onUpdate);
     events.off('job:ended', onEnded);
     events.off('job:stale', onStale);
+    events.off('machine:at_risk', onAtRisk);
+    events.off('machine:protected', onProtected);
   };
 }

@@ -4,10 +4,14 @@ import { requireJob, toApiJob } from '../queries/backups.js';
 import { jobHistory } from '../queries/history.js';
 import type { LiveContext } from './context.js';
 
-/** `{job_id}` or `{vm_name}` → the room it names. */
-export function roomOf(request: unknown): { room: string; job_id?: string; vm_name?: string } {
-  if (request === null || typeof request !== 'object' || Array.isArray(request)) throw invalid('body', 'must be {job_id} or {vm_name}');
-  const { job_id, vm_name } = request as { job_id?: unknown; vm_name?: unknown };
+/** `{job_id}`, `{vm_name}` or `{fleet: true}` → the room it names. */
+export function roomOf(request: unknown): { room: string; job_id?: string; vm_name?: string; fleet?: true } {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) throw invalid('body', 'must be {job_id}, {vm_name} or {fleet: true}');
+  const { job_id, vm_name, fleet } = request as { job_id?: unknown; vm_name?: unknown; fleet?: unknown };
+  if (fleet !== undefined) {
+    if (fleet !== true) throw invalid('fleet', 'must be true');
+    return { room: rooms.fleet, fleet: true };
+  }
   if (job_id !== undefined) {
     const id = validateJobId(job_id);
     return { room: rooms.job(id), job_id: id };
@@ -16,10 +20,19 @@ export function roomOf(request: unknown): { room: string; job_id?: string; vm_na
   throw invalid('job_id', 'or vm_name is required');
 }
 
-/** A viewer joins a job's or a VM's room; subscribing to a job answers with its current state at once. */
+/**
+ * A viewer joins a job's, a VM's or the fleet's room; subscribing to a job answers with its current
+ * state at once. The fleet's answers with nothing: its viewers read `GET /fleet/summary` and
+ * `GET /machines` pages, then take `machine:update` pushes.
+ */
 export async function subscribe(ctx: LiveContext, socket: Socket, request: unknown): Promise<SubscribeAck> {
   ctx.readLimiter.hit(socket.handshake.address);
   const target = roomOf(request);
+  if (target.fleet) {
+    await ctx.access.checkViewer(socket.handshake, { fleet: true });
+    await socket.join(target.room);
+    return {};
+  }
   if (!target.job_id) {
     await ctx.access.checkViewer(socket.handshake, { vm_name: target.vm_name });
     await socket.join(target.room);
