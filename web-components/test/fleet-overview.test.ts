@@ -304,7 +304,7 @@ describe('bt-fleet-overview against the real hub', () => {
     expect(summary.machines.by_protection.at_risk, 'the seed has machines at risk').to.be.greaterThan(0);
 
     $(el, '.counter[data-status=warning]').click();
-    await waitUntil(() => $(el, '.pager')?.textContent?.includes(`${summary.machines.by_protection.warning} machines`), 'warning only');
+    await waitUntil(() => $(el, '.pager')?.textContent?.includes(`${summary.machines.by_protection.warning} machines`), 'warning only', { timeout: 5000 });
     expect($$(el, 'tbody tr').length).to.equal(summary.machines.by_protection.warning);
     expect(new Set($$(el, '[part=chip]').map((c) => c.textContent!.trim()))).to.deep.equal(new Set(['Warning']));
     expect($(el, '[part=reason]').textContent).to.include('Repository unreachable');
@@ -317,7 +317,9 @@ describe('bt-fleet-overview against the real hub', () => {
     const seen: string[] = [...rowNames(el) as string[]];
     for (const expected of ['101–200 of 250', '201–250 of 250']) {
       $(el, 'button[data-page=next]').click();
-      await waitUntil(() => $(el, '[data-field=range]')?.textContent === expected, expected);
+      await waitUntil(() => $(el, '[data-field=range]')?.textContent === expected, expected, { timeout: 5000 }).catch(() => {
+        throw new Error(`expected ${expected}, shown ${$(el, '[data-field=range]')?.textContent} / ${$(el, '[part=state]')?.textContent}`);
+      });
       expect($$(el, 'tbody tr').length).to.be.at.most(100);
       seen.push(...(rowNames(el) as string[]));
     }
@@ -325,7 +327,31 @@ describe('bt-fleet-overview against the real hub', () => {
 
     $<HTMLInputElement>(el, 'input[type=search]').focus();
     await sendKeys({ type: '-024' });
-    await waitUntil(() => $(el, '.pager')?.textContent?.trim() === '10 machines', 'search applied on the first page');
+    await waitUntil(() => $(el, '.pager')?.textContent?.trim() === '10 machines', 'search applied on the first page', { timeout: 5000 });
     expect(rowNames(el)).to.deep.equal(names.filter((n) => n.includes('-024')));
+  });
+});
+
+describe('bt-fleet-overview live from the real hub', () => {
+  const API = '/real-hub/api/v1';
+  const cmd = <T>(command: string, payload?: object) => executeServerCommand(command, payload) as Promise<T>;
+
+  it('updates a running job\'s row from machine:update pushes, and leaves the fleet room when removed', async () => {
+    const [vm] = await cmd<string[]>('real-hub-seed', { prefix: 'live', count: 1 });
+    const jobId = await cmd<string>('real-hub-start-job', { vm_name: vm });
+    const url = await cmd<string>('real-hub-url');
+    const el = await fixture<BtFleetOverview>(html`<bt-fleet-overview api-base=${API} socket-url=${url} q="live-"></bt-fleet-overview>`);
+    const row = () => $(el, `tr[data-vm="${vm}"]`);
+    await waitUntil(() => row()?.querySelector('td.job')?.getAttribute('data-job-status') === 'running', 'the running job listed', { timeout: 10_000 });
+    await waitUntil(async () => (await cmd<number>('real-hub-fleet-viewers')) === 1, 'subscribed {fleet: true}');
+
+    await cmd('real-hub-progress', { job_id: jobId, bytes_transferred: 2048, transfer_speed_bps: 64 * 1048576 });
+    await waitUntil(() => row().querySelector('[data-field=percent]')?.textContent === '50%', 'progress pushed to the row', { timeout: 5000 });
+    expect(row().querySelector('[data-field=speed]')!.textContent).to.equal('64.0 MiB/s');
+    await cmd('real-hub-progress', { job_id: jobId, bytes_transferred: 3072, transfer_speed_bps: 32 * 1048576 });
+    await waitUntil(() => row().querySelector('[data-field=percent]')?.textContent === '75%', 'and again', { timeout: 5000 });
+
+    el.remove();
+    await waitUntil(async () => (await cmd<number>('real-hub-fleet-viewers')) === 0, 'left the fleet room');
   });
 });
