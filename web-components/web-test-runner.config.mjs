@@ -8,6 +8,16 @@ import { realHubPlugin } from './test/real-hub-plugin.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const realHub = realHubPlugin();
+// `executeServerCommand('focus-page')`: brings the test's page to the front, so CSS :focus and focus
+// events behave as for a user while another test file's page runs beside it (concurrency 2).
+const focusPagePlugin = {
+  name: 'focus-page',
+  async executeCommand({ command, session }) {
+    if (command !== 'focus-page') return undefined;
+    await session.browser.getPage(session.id).bringToFront();
+    return true;
+  },
+};
 
 export default {
   rootDir: here('..'),
@@ -15,7 +25,7 @@ export default {
   nodeResolve: { browser: true, exportConditions: ['browser'] },
   concurrency: 2,
   testsFinishTimeout: 180_000,
-  plugins: [esbuildPlugin({ ts: true, tsconfig: here('./tsconfig.json'), target: 'auto' }), socketHubPlugin(), realHub],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: here('./tsconfig.json'), target: 'auto' }), socketHubPlugin(), realHub, focusPagePlugin],
   middleware: [realHub.middleware],
   browsers: [
     chromeLauncher({

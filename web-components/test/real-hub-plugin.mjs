@@ -16,6 +16,8 @@ const HOUR = 3_600_000;
 
 export function realHubPlugin() {
   let hub;
+  /** The names of the 250-VM fleet seeded at start. */
+  let fleet;
 
   async function start() {
     const dir = mkdtempSync(join(tmpdir(), 'bt-wtr-hub-'));
@@ -58,6 +60,11 @@ export function realHubPlugin() {
   const register = async (vm_name) => (await post('/backups', { id: `wtr-${process.pid}-${++seq}`, vm_name, repository_id: 'repo-a', backup_type: 'incremental', disks: [{ disk_index: 0, total_bytes: 4096 }] })).backup_id;
   const submit = (id, update) => hub.plugin.ingest.submit('backup', id, { current_phase: 'transferring', bytes_transferred: 0, total_bytes: 4096, transfer_speed_bps: 0, ...update });
 
+  /** Runs `fn` for every VM, 25 at a time (each VM's own steps stay in order). */
+  async function eachVm(names, fn) {
+    for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map((vm, k) => fn(vm, i + k)));
+  }
+
   /**
    * `count` VMs named `<prefix>-0000`…: every fifth never succeeded and failed 26 h ago (at risk), the
    * rest succeeded 26 h ago; then, now, offset 1 succeeds again (protected), offset 2 succeeds and then
@@ -66,13 +73,13 @@ export function realHubPlugin() {
    */
   async function seedFleet({ prefix, count }) {
     const names = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
-    for (const [i, vm] of names.entries()) {
+    await eachVm(names, async (vm, i) => {
       const id = await register(vm);
       await submit(id, { status: 'running', bytes_transferred: 100 });
       await submit(id, i % 5 === 0 ? { status: 'failed', bytes_transferred: 100, error: 'NBD connection reset by peer' } : { status: 'completed', bytes_transferred: 4096 });
-    }
+    });
     hub.advance(26 * HOUR);
-    for (const [i, vm] of names.entries()) {
+    await eachVm(names, async (vm, i) => {
       if (i % 5 === 1 || i % 5 === 2) {
         const ok = await register(vm);
         await submit(ok, { status: 'running', bytes_transferred: 100 });
@@ -85,7 +92,7 @@ export function realHubPlugin() {
       } else if (i % 5 === 3) {
         await register(vm);
       }
-    }
+    });
     return names;
   }
 
@@ -101,13 +108,16 @@ export function realHubPlugin() {
     },
     async serverStart() {
       hub = await start();
+      // Seeded while the other test files run, so the fleet tests do not wait seconds for it.
+      fleet = seedFleet({ prefix: 'fleet', count: 250 });
+      fleet.catch(() => undefined);
     },
     async serverStop() {
       await hub?.close();
     },
     async executeCommand({ command, payload }) {
       if (command === 'real-hub-url') return hub.url;
-      if (command === 'real-hub-seed') return seedFleet(payload);
+      if (command === 'real-hub-fleet') return fleet;
       if (command === 'real-hub-start-job') {
         const id = await register(payload.vm_name);
         await submit(id, { status: 'running', bytes_transferred: 100 });

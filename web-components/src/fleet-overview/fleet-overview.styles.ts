@@ -27,7 +27,7 @@ export const fleetOverviewStyles = [
     th .arrow { font-size: 0.7em; min-width: 1em; }
     tbody tr { cursor: pointer; border-top: 1px solid var(--_border); }
     tbody tr:hover { background: var(--_hover); }
-    tbody tr:focus { outline: none; background: var(--_selection); box-shadow: inset 0 0 0 1px var(--_accent); }
+    tbody tr:focus, tbody tr[data-focused] { outline: none; background: var(--_selection); box-shadow: inset 0 0 0 1px var(--_accent); }
     td.name { font-weight: 600; max-width: 32ch; overflow: hidden; text-overflow: ellipsis; }
     td.protection { position: relative; }
     .chip { display: inline-flex; align-items: center; gap: 6px; padding: 1px 8px; border-radius: 10px; border: 1px solid currentColor; }
@@ -49,7 +49,7 @@ export const fleetOverviewStyles = [
       color: var(--_fg); background: var(--_surface); border: 1px solid var(--_border); border-radius: 2px;
       padding: 4px 8px; box-shadow: 0 2px 8px rgba(0, 0, 0, 0.3); visibility: hidden; font-weight: normal;
     }
-    td.protection:hover .reason, tr:focus .reason { visibility: visible; }
+    td.protection:hover .reason, tr:focus .reason, tr[data-focused] .reason { visibility: visible; }
     .job-status.failed { color: var(--_error); }
     .job-status.cancelled { color: var(--_warning); }
     .job-status.completed { color: var(--_success); }

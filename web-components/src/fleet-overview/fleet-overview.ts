@@ -105,6 +105,10 @@ export class BtFleetOverview extends HubElement {
   @state() private loadStatus: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
   @state() private loadError: string | null = null;
   @state() private focusIndex = 0;
+  /** A row has focus (tracked by events, as `:focus` does not match while the window is in the background). */
+  @state() private rowFocused = false;
+  /** Which page the rows on screen are (0 = first); the range says it until the next page arrives. */
+  @state() private shownPage = 0;
   /** Cursors of the pages before the one shown (the first page's is null). */
   @state() private pageCursors: (string | null)[] = [];
   @state() private cursor: string | null = null;
@@ -144,6 +148,7 @@ export class BtFleetOverview extends HubElement {
     Object.assign(this.hub, { socketUrl: this.socketUrl, socket: this.socket });
     if (changed.has('machines') && this.machines) {
       this.rows = this.machines;
+      this.shownPage = this.pageCursors.length;
       this.loadStatus = 'ready';
       this.clampFocus();
     }
@@ -177,6 +182,7 @@ export class BtFleetOverview extends HubElement {
       ]);
       if (seq !== this.loadSeq) return; // a newer query owns the table
       this.rows = page.machines;
+      this.shownPage = this.pageCursors.length;
       this.loadedTotal = page.total;
       this.loadedNext = page.next_cursor;
       this.loadStatus = 'ready';
@@ -367,7 +373,8 @@ export class BtFleetOverview extends HubElement {
     const reasonId = `reason-${index}`;
     return html`<tr part="row" data-vm=${machine.vm_name} data-index=${index} tabindex=${index === this.focusIndex ? 0 : -1}
         aria-describedby=${reasonId} @click=${() => this.select(machine, index)} @keydown=${(e: KeyboardEvent) => this.onRowKey(e, machine, index)}
-        @focus=${() => (this.focusIndex = index)}>
+        ?data-focused=${this.rowFocused && index === this.focusIndex}
+        @focus=${() => { this.focusIndex = index; this.rowFocused = true; }} @blur=${() => (this.rowFocused = false)}>
       <td class="name">${untrustedText(machine.vm_name)}</td>
       <td class="protection">
         <span class="chip ${p.status}" part="chip" data-field="status"><span class="dot"></span>${STATUS_LABELS[p.status] ?? capitalize(String(p.status))}</span>
@@ -397,7 +404,7 @@ export class BtFleetOverview extends HubElement {
   private pager() {
     const total = this.own ? this.loadedTotal : (this.total ?? this.rows.length);
     const next = this.own ? this.loadedNext : this.nextCursor;
-    const first = this.pageCursors.length * this.limit + 1;
+    const first = this.shownPage * this.limit + 1;
     const lastShown = first + this.rows.length - 1;
     if (this.pageCursors.length === 0 && !next) return html`<div class="pager" part="pager"><span class="muted">${total} machine${total === 1 ? '' : 's'}</span></div>`;
     return html`<nav class="pager" part="pager" aria-label="Pages">
