@@ -3,6 +3,7 @@ import { executeServerCommand, resetMouse, sendKeys, sendMouse } from '@web/test
 import { SERVER_EVENTS, rooms, type FleetSummary, type MachineUpdateEvent } from '@backup-telemetry/contract';
 import '../src/index.js';
 import type { BtFleetOverview, FleetQueryDetail, MachineSelectDetail } from '../src/fleet-overview/fleet-overview.js';
+import { applyMachineUpdate } from '../src/fleet-overview/fleet-rows.js';
 import { deepActiveElement } from '../src/shared/focus.js';
 import { job, stubFetch } from './fixtures.js';
 import { fleetMachine, fleetSummary, pagedMachines } from './fleet-fixtures.js';
@@ -362,5 +363,27 @@ describe('bt-fleet-overview live from the real hub', () => {
 
     el.remove();
     await waitUntil(async () => (await cmd<number>('real-hub-fleet-viewers')) === 0, 'left the fleet room');
+  });
+});
+
+describe('a machine:update applied to a row', () => {
+  const push = (status: 'running' | 'completed', backup_id = 'run-9'): MachineUpdateEvent => ({
+    vm_name: 'web-01',
+    protection: { status: 'protected', reason: 'Last successful backup just now (RPO 24 h)' },
+    last_job: { backup_id, status, progress_percent: status === 'completed' ? 100 : 30, transfer_speed_bps: 0, current_phase: null },
+  });
+
+  it('starts a new run from the push, keeps the row\'s other facts, and takes a completion as the newest success', () => {
+    const row = fleetMachine('web-01', 'warning');
+    const started = applyMachineUpdate(row, push('running'), '2026-12-02T10:00:00.000Z');
+    expect(started.last_job).to.include({ backup_id: 'run-9', status: 'running', progress_percent: 30, created_at: '2026-12-02T10:00:00.000Z' });
+    expect(started.protection).to.include({ status: 'protected', rpo_hours: 24, last_success_at: row.protection.last_success_at });
+    expect(started.os).to.equal(row.os);
+
+    const done = applyMachineUpdate(started, push('completed'), '2026-12-02T10:20:00.000Z');
+    expect(done.last_job).to.include({ backup_id: 'run-9', status: 'completed', created_at: '2026-12-02T10:00:00.000Z' });
+    expect(done.protection.last_success_at).to.equal('2026-12-02T10:20:00.000Z');
+    const repeated = applyMachineUpdate(done, push('completed'), '2026-12-02T10:21:00.000Z');
+    expect(repeated.protection.last_success_at, 'a repeated push of the same end does not move it').to.equal('2026-12-02T10:20:00.000Z');
   });
 });

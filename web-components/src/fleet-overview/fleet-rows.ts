@@ -36,17 +36,18 @@ export interface FleetQuery {
 /**
  * A row after a `machine:update` push: the protection's status and reason, and the newest job's live
  * fields. A push about a job the row does not show yet (a new run) starts that job from what the push
- * says; `receivedAt` stands in for its creation time until the page is next loaded.
+ * says; `receivedAt` stands in for its creation time, and for the last success when a push shows the
+ * job completed, until the page is next loaded.
  */
 export function applyMachineUpdate(machine: Machine, event: MachineUpdateEvent, receivedAt: string): Machine {
   const protection = { ...machine.protection, status: event.protection.status, reason: event.protection.reason };
   const pushed = event.last_job;
   if (!pushed) return { ...machine, protection };
   const current = machine.last_job;
-  const last_job: BackupJob =
-    current && current.backup_id === pushed.backup_id
-      ? { ...current, ...pushed }
-      : newJob(machine.vm_name, pushed, receivedAt);
+  const same = current?.backup_id === pushed.backup_id;
+  const last_job: BackupJob = same ? { ...current!, ...pushed } : newJob(machine.vm_name, pushed, receivedAt);
+  // A job seen to complete is the VM's newest success; the push does not say when, its arrival does (to the coalescing interval).
+  if (pushed.status === 'completed' && !(same && current!.status === 'completed')) protection.last_success_at = receivedAt;
   return { ...machine, protection, last_job };
 }
 
