@@ -32,11 +32,11 @@ export const fleetOverviewStyles = [
     td.protection { position: relative; }
     .chip { display: inline-flex; align-items: center; gap: 6px; padding: 1px 8px; border-radius: 10px; border: 1px solid currentColor; }
     .dot { width: 8px; height: 8px; border-radius: 50%; background: currentColor; flex: none; }
-    .protected { color: var(--_success); }
-    .warning { color: var(--_warning); }
-    .at_risk { color: var(--_error); font-weight: 600; }
-    .pending { color: var(--_accent); }
-    .unmonitored { color: var(--_muted); }
+    .chip.protected { color: var(--_success); }
+    .chip.warning { color: var(--_warning); }
+    .chip.at_risk { color: var(--_error); font-weight: 600; }
+    .chip.pending { color: var(--_accent); }
+    .chip.unmonitored { color: var(--_muted); }
     .counter .label .dot { background: var(--_muted); }
     .counter.protected .dot { background: var(--_success); }
     .counter.warning .dot { background: var(--_warning); }
@@ -53,6 +53,7 @@ export const fleetOverviewStyles = [
     .job-status.failed { color: var(--_error); }
     .job-status.cancelled { color: var(--_warning); }
     .job-status.completed { color: var(--_success); }
+    .job-status.pending { color: var(--_muted); }
     .live { display: inline-flex; gap: 8px; align-items: center; }
     .bar { width: 100px; height: 6px; border-radius: 3px; background: var(--_border); overflow: hidden; display: inline-block; }
     .bar > span { display: block; height: 100%; background: var(--_accent); }
