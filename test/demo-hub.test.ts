@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { formatBytes, formatDuration, type BackupJob, type BackupStats, type HistoryResponse } from '@backup-telemetry/contract';
+import { formatBytes, formatDuration, type BackupJob, type BackupStats, type FleetSummary, type HistoryResponse, type MachineListResponse } from '@backup-telemetry/contract';
 import { ROOT, eventually, getJson, requireBuilt, simulate, startHub, tempDir, type HubProcess, type SimulatorRun } from './support/processes.js';
 
 /**
@@ -100,20 +100,38 @@ describe('example hub, simulator and demo page, end to end', () => {
       await browser?.close();
     });
 
-    it('follows a running job from the table into the machine details, live, until it is rolled up', async () => {
+    it('opens on <bt-fleet-overview>: counters match /fleet/summary and every machine has a row', async () => {
+      await page.goto(hub.url);
+      const fleet = page.locator('bt-fleet-overview');
+      await fleet.locator('tbody tr').first().waitFor({ timeout: 10_000 });
+      assert.equal(await page.locator('#empty').isHidden(), true, 'the empty-database advice is hidden once machines exist');
+      const summary = await getJson<FleetSummary>(`${api}/fleet/summary`);
+      const counts = await fleet.locator('[part=counter]').evaluateAll((els) =>
+        els.map((el) => [el.getAttribute('data-status') ?? 'all', el.querySelector('.count')!.textContent!.trim()]));
+      assert.deepEqual(Object.fromEntries(counts), {
+        all: String(summary.machines.total),
+        ...Object.fromEntries(Object.entries(summary.machines.by_protection).map(([s, n]) => [s, String(n)])),
+      });
+      const list = await getJson<MachineListResponse>(`${api}/machines?limit=100`);
+      const names = await fleet.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-vm')));
+      assert.deepEqual([...names].sort(), list.machines.map((m) => m.vm_name).sort());
+      assert.deepEqual(pageErrors, [], 'no script errors on the page');
+    });
+
+    it('follows a running job from the fleet overview into the machine details, live, until it is rolled up', async () => {
       const live = simulate(['--hub', hub.url, '--jobs', '1', '--duration', '22', '--failures', '0', '--die', '0', '--seed', '5', '--quiet']);
       try {
         await page.goto(hub.url);
-        const status = page.locator('tr[data-vm="web-01"] [data-field="status"]');
-        await status.and(page.locator('[data-status="running"]')).waitFor({ timeout: 10_000 });
+        const row = page.locator('bt-fleet-overview').locator('tr[data-vm="web-01"]');
+        await row.locator('td.job[data-job-status="running"]').waitFor({ timeout: 10_000 });
         await page.locator('#live[data-state="live"]').waitFor();
-        const percent = page.locator('tr[data-vm="web-01"] [data-field="percent"]');
+        const percent = row.locator('[data-field="percent"]');
         const firstPercent = await percent.textContent();
-        await eventually('the table row to show live progress', async () => ((await percent.textContent()) !== firstPercent ? true : undefined), 10_000);
+        await eventually('the fleet row to show live progress', async () => ((await percent.textContent()) !== firstPercent ? true : undefined), 10_000);
 
-        await page.screenshot({ path: join(OUT, 'e2e-protection-flows.png') });
+        await page.screenshot({ path: join(OUT, 'e2e-fleet-overview.png') });
 
-        await page.locator('tr[data-vm="web-01"]').click();
+        await row.click();
         const details = page.locator('bt-machine-details');
         await details.locator('.kpi').first().waitFor();
 
@@ -170,8 +188,8 @@ describe('example hub, simulator and demo page, end to end', () => {
         await details.locator('bt-backup-trends').waitFor();
         await page.screenshot({ path: join(OUT, 'e2e-analytics.png') });
 
-        // And the table row followed the job to its end.
-        await status.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 5000 });
+        // And the fleet row followed the job to its end.
+        await row.locator('td.job[data-job-status="completed"]').waitFor({ timeout: 5000 });
         assert.deepEqual(pageErrors, [], 'no script errors on the page');
       } finally {
         live.child.kill();

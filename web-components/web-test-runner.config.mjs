@@ -4,8 +4,20 @@ import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { socketHubPlugin } from './test/socket-hub-plugin.mjs';
+import { realHubPlugin } from './test/real-hub-plugin.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const realHub = realHubPlugin();
+// `executeServerCommand('focus-page')`: brings the test's page to the front, so CSS :focus and focus
+// events behave as for a user while another test file's page runs beside it (concurrency 2).
+const focusPagePlugin = {
+  name: 'focus-page',
+  async executeCommand({ command, session }) {
+    if (command !== 'focus-page') return undefined;
+    await session.browser.getPage(session.id).bringToFront();
+    return true;
+  },
+};
 
 export default {
   rootDir: here('..'),
@@ -13,7 +25,8 @@ export default {
   nodeResolve: { browser: true, exportConditions: ['browser'] },
   concurrency: 2,
   testsFinishTimeout: 180_000,
-  plugins: [esbuildPlugin({ ts: true, tsconfig: here('./tsconfig.json'), target: 'auto' }), socketHubPlugin()],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: here('./tsconfig.json'), target: 'auto' }), socketHubPlugin(), realHub, focusPagePlugin],
+  middleware: [realHub.middleware],
   browsers: [
     chromeLauncher({
       launchOptions: {

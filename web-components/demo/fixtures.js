@@ -101,3 +101,34 @@ export function demoData() {
   };
   return { machine, backups, stats, running };
 }
+
+/** A small fleet in every protection state, for `<bt-fleet-overview>` (one page, as `GET /machines` answers it). */
+export function fleetData() {
+  const rows = [
+    ['sql-prod-02', 'at_risk', 'No successful backup for 31 h (RPO 24 h); last attempt failed: NBD connection reset by peer', day(13, 9, 12), 'failed', 2],
+    ['fs-archive-01', 'at_risk', 'No successful backup for 3 d (RPO 24 h); no attempt since Oct 12, 02:00', day(11, 2, 0), 'completed', 0],
+    ['web-prod-03', 'warning', 'Within RPO 24 h, but the last attempt failed: Repository repo-eu-1 became unreachable', day(14, 2, 0), 'failed', 1],
+    ['db-prod-01', 'protected', 'Last successful backup 23 h ago (RPO 24 h); a backup is running', day(13, 14, 30), 'running', 0],
+    ['web-prod-01', 'protected', 'Last successful backup 2 h ago (RPO 24 h)', day(14, 12, 30), 'running', 0],
+    ['web-prod-02', 'protected', 'Last successful backup 3 h ago (RPO 24 h)', day(14, 11, 30), 'completed', 0],
+    ['k8s-node-07', 'pending', 'No successful backup yet; known for 40 min (RPO 24 h)', null, 'pending', 0],
+    ['lab-scratch-01', 'unmonitored', 'No RPO set: not monitored', day(9, 18, 0), 'completed', 0],
+  ];
+  const machines = rows.map(([vm_name, status, reason, last_success_at, jobStatus, consecutive_failures], i) => {
+    const running = jobStatus === 'running';
+    return {
+      vm_name, cpu_count: 8, memory_bytes: 32 * GIB, os: 'Ubuntu 22.04', disks: [], updated_at: day(14, 12, 0),
+      protection: { status, rpo_hours: status === 'unmonitored' ? null : 24, grace_minutes: 60, last_success_at, consecutive_failures, reason, next_expected_at: null, schedule: null },
+      last_job: job(100 + i, {
+        vm_name, type: 'incremental', status: jobStatus, created_at: day(14, 14, i), started_at: jobStatus === 'pending' ? null : day(14, 14, i),
+        progress_percent: running ? 37.5 + i * 8 : jobStatus === 'completed' ? 100 : 20, transfer_speed_bps: running ? (180 + i * 9) * MIB : 0,
+        current_phase: running ? 'transferring' : null,
+      }),
+    };
+  });
+  const by_protection = { protected: 0, warning: 0, at_risk: 0, pending: 0, unmonitored: 0 };
+  for (const m of machines) by_protection[m.protection.status] += 1;
+  const window = { by_status: { completed: 0, failed: 0, cancelled: 0 }, total: 0, success_rate_percent: null, bytes_transferred: 0 };
+  const summary = { machines: { total: machines.length, by_protection }, running_jobs: 2, pending_jobs: 1, windows: { '24h': window, '7d': window, '30d': window }, bytes_protected: 0, generated_at: day(14, 14, 40) };
+  return { machines, summary };
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Screenshots of the machine details modal's three tabs, dark and light, from the demo page in
+// Screenshots of the machine details modal's three tabs and of the fleet overview, dark and light, from the demo page in
 // headless Chromium, into docs/screenshots/. Needs `npm run build` first (the demo loads the bundle).
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
@@ -40,6 +40,14 @@ try {
       await page.screenshot({ path: file });
       console.log('wrote', file);
     }
+  }
+  for (const theme of ['dark', 'light']) {
+    await page.goto(`${base}/demo/index.html?theme=${theme}&still`);
+    const fleet = page.locator('bt-fleet-overview');
+    await fleet.locator('tbody tr').first().waitFor();
+    const file = join(out, `fleet-overview-${theme}.png`);
+    await fleet.locator('xpath=..').screenshot({ path: file });
+    console.log('wrote', file);
   }
   await page.goto(`${base}/demo/index.html?theme=dark&still`);
   await page.waitForTimeout(1200);

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { CLIENT_EVENTS, TELEMETRY_NAMESPACE, rooms } from '@backup-telemetry/contract';
 
-const roomOf = (req) => (req && 'job_id' in req ? rooms.job(req.job_id) : rooms.vm(req?.vm_name));
+const roomOf = (req) => (req && 'job_id' in req ? rooms.job(req.job_id) : req?.fleet === true ? rooms.fleet : rooms.vm(req?.vm_name));
 
 export function socketHubPlugin() {
   let http;

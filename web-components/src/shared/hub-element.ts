@@ -1,6 +1,6 @@
 import { LitElement, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
-import type { ChartPoint } from '@backup-telemetry/contract';
+import type { ChartPoint, MachineProtectionEvent, MachineUpdateEvent } from '@backup-telemetry/contract';
 import { TelemetryController, type JobChart } from './telemetry-controller.js';
 
 /**
@@ -20,6 +20,7 @@ export abstract class HubElement extends LitElement {
   protected readonly hub = new TelemetryController(this, {
     onPoint: (jobId, point) => this.onLivePoint(jobId, point),
     onChart: (jobId, chart) => this.onChartLoaded(jobId, chart),
+    onMachine: (event, payload) => this.onMachinePush(event, payload),
   });
 
   /** A live point was appended to a loaded chart. */
@@ -27,6 +28,9 @@ export abstract class HubElement extends LitElement {
 
   /** A job's chart was loaded or replaced (rolled up when its job ended). */
   protected onChartLoaded(_jobId: string, _chart: JobChart): void {}
+
+  /** A fleet push arrived (only after `hub.watchFleet()`). */
+  protected onMachinePush(_event: string, _payload: MachineUpdateEvent | MachineProtectionEvent): void {}
 
   /** Hands the connection settings to the telemetry controller; subclasses call it first. */
   protected override willUpdate(changed: PropertyValues<this>): void {

@@ -14,6 +14,8 @@ import {
   type JobStaleEvent,
   type JobUpdateEvent,
   type Machine,
+  type MachineProtectionEvent,
+  type MachineUpdateEvent,
   type PerformanceMetrics,
   type PhaseSpan,
   type SubscribeAck,
@@ -39,6 +41,8 @@ export interface TelemetryListener {
   onPoint?(jobId: string, point: ChartPoint): void;
   /** A chart was replaced (loaded, or rolled up when its job ended). */
   onChart?(jobId: string, chart: JobChart): void;
+  /** A fleet push (`machine:update`, `machine:at_risk`, `machine:protected`) arrived; see `watchFleet`. */
+  onMachine?(event: string, payload: MachineUpdateEvent | MachineProtectionEvent): void;
 }
 
 export type TelemetryHost = ReactiveControllerHost & HTMLElement;
@@ -94,6 +98,9 @@ export class TelemetryController implements ReactiveController {
     [SERVER_EVENTS.failed, (p: JobEndedEvent) => this.receive(SERVER_EVENTS.failed, p)],
     [SERVER_EVENTS.cancelled, (p: JobEndedEvent) => this.receive(SERVER_EVENTS.cancelled, p)],
     [SERVER_EVENTS.stale, (p: JobStaleEvent) => this.receive(SERVER_EVENTS.stale, p)],
+    [SERVER_EVENTS.machineUpdate, (p: MachineUpdateEvent) => this.listener.onMachine?.(SERVER_EVENTS.machineUpdate, p)],
+    [SERVER_EVENTS.machineAtRisk, (p: MachineProtectionEvent) => this.listener.onMachine?.(SERVER_EVENTS.machineAtRisk, p)],
+    [SERVER_EVENTS.machineProtected, (p: MachineProtectionEvent) => this.listener.onMachine?.(SERVER_EVENTS.machineProtected, p)],
     ['connect', () => this.resubscribe()],
   ];
 
@@ -121,7 +128,8 @@ export class TelemetryController implements ReactiveController {
 
   // ---- REST ----------------------------------------------------------------------------------
 
-  private async getJson<T>(path: string): Promise<T> {
+  /** GET `apiBase + path` with `requestInit`; rejects with the hub's error message (and `status`). Aborted on removal. */
+  async getJson<T>(path: string): Promise<T> {
     const init = this.requestInit ?? {};
     const res = await fetch(this.apiBase.replace(/\/+$/, '') + path, {
       ...init,
@@ -136,10 +144,12 @@ export class TelemetryController implements ReactiveController {
   }
 
   private query(params: Record<string, string | number | undefined | null>): string {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
-    const s = q.toString();
-    return s ? `?${s}` : '';
+    return queryString(params);
+  }
+
+  /** True once the host left the page (pending requests were aborted). */
+  get aborted(): boolean {
+    return this.abort.signal.aborted;
   }
 
   /** Loads a VM's machine facts, its newest `limit` backups (newest first) and stats. */
@@ -268,6 +278,11 @@ export class TelemetryController implements ReactiveController {
     this.want({ job_id: jobId });
   }
 
+  /** Receives the fleet's compact pushes (`machine:update`, `machine:at_risk`, `machine:protected`) through `onMachine`. */
+  watchFleet(): void {
+    this.want({ fleet: true });
+  }
+
   unwatch(req: SubscribeRequest): void {
     const key = subscriptionKey(req);
     if (!this.wanted.delete(key)) return;
@@ -377,6 +392,14 @@ export class TelemetryController implements ReactiveController {
       this.backups = [job, ...this.backups];
     }
   }
+}
+
+/** `?a=1&b=x` from the set values (undefined, null and '' are left out); '' when none is. */
+export function queryString(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
 }
 
 export function fromMetrics(metrics: PerformanceMetrics): JobChart {
