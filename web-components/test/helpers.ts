@@ -15,8 +15,8 @@ export function speedSeries(chart: BtSpeedChart): [number, number][] {
 }
 
 /** Waits for a chart element's chart (the first chart of a page also loads ECharts, unbundled here: allow seconds). */
-export async function chartReady(el: { chart?: EChartsType }, message = 'chart rendered') {
-  await waitUntil(() => el.chart && !el.chart.isDisposed(), message, { timeout: 10_000 });
+export async function chartReady(el: { chart?: EChartsType }, message = 'chart rendered', timeout = 10_000) {
+  await waitUntil(() => el.chart && !el.chart.isDisposed(), message, { timeout });
   return el.chart!;
 }
 

@@ -4,6 +4,7 @@ import type { BtSpeedChart } from '../src/speed-chart/speed-chart.js';
 import type { ChartPoint } from '@backup-telemetry/contract';
 import { metrics, points } from './fixtures.js';
 import { chartReady, speedSeries } from './helpers.js';
+import './preload-charts.js';
 
 type Option = { series: { id: string; color: string; markArea: { data: [{ name: string; xAxis: number }, { xAxis: number }][] } }[] };
 const option = (el: BtSpeedChart) => el.chart!.getOption() as unknown as Option;
