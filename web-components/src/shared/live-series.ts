@@ -69,7 +69,7 @@ export class LiveSeries {
       // Coarse outside the window (so the overview slider still shows the whole job), fine inside.
       this.buckets.collect(out, this.v, -Infinity, from_t);
       const fine = new MinMaxBuckets(this.columns, Math.max(1 / 1024, ((to_t - from_t) * 1.0001) / this.columns), from_t);
-      for (let i = Math.max(0, i0 - 1); i < Math.min(this.length, i1 + 1); i++) fine.add(i, this.t[i], this.v[i], this.v);
+      for (let i = i0; i < i1; i++) fine.add(i, this.t[i], this.v[i], this.v);
       fine.collect(out, this.v);
       this.buckets.collect(out, this.v, to_t, Infinity);
       dedupeSorted(out);

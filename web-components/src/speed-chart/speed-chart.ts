@@ -12,8 +12,12 @@ import { readChartTheme } from '../shared/theme.js';
 import { LiveSeries } from '../shared/live-series.js';
 import { speedChartStyles } from './speed-chart.styles.js';
 
-/** Time columns the chart thins to: about one per CSS pixel of a wide screen (min and max of each are drawn). */
-const columnsToDraw = () => Math.min(4096, Math.max(512, Math.round(globalThis.innerWidth || 1024)));
+/**
+ * Time columns the chart thins to: half the window's width in CSS pixels (256–2,048). Buckets merge in
+ * pairs, so a job has between half that and that many, each drawn as its min and max: at most about one
+ * point per pixel, and a one-point spike is still drawn.
+ */
+const columnsToDraw = () => Math.min(2048, Math.max(256, Math.round((globalThis.innerWidth || 1024) / 2)));
 
 /**
  * Transfer speed of one backup over time: MiB/s against elapsed mm:ss, phases shaded and labelled,
@@ -64,6 +68,8 @@ export class BtSpeedChart extends ChartElement {
   private drawnLength = 0;
   private frame?: number;
   private zoomPercent: [number, number] = [0, 100];
+  private drawnTheme?: ChartTheme;
+  private drawnSpans = 0;
 
   constructor() {
     super();
@@ -238,17 +244,20 @@ export class BtSpeedChart extends ChartElement {
 
   private markArea(theme: ChartTheme) {
     const spans = this.spans;
+    this.drawnSpans = spans.length;
     return {
       silent: true,
       label: { color: theme.muted, fontFamily: theme.font, fontSize: 11, position: 'insideTopLeft' },
       data: spans.map((span, i) => [
         { name: span.phase, xAxis: span.start_t, itemStyle: { color: i % 2 === 0 ? theme.phase : 'transparent', borderColor: theme.border, borderWidth: 0 } },
-        { xAxis: spans[i + 1]?.start_t ?? span.end_t },
+        // Live (phases derived from the points), the last phase has no end: it runs to the axis end.
+        i + 1 < spans.length ? { xAxis: spans[i + 1].start_t } : this.derivedPhases ? {} : { xAxis: span.end_t },
       ]),
     };
   }
 
   protected override chartOption(theme: ChartTheme) {
+    this.drawnTheme = theme; // live frames reuse it rather than read the tokens (a style recalculation) each time
     const axis = axisStyle(theme);
     const [speed, progress] = this.drawnSeries();
     const [zoomStart, zoomEnd] = this.zoomPercent; // kept across a theme change

@@ -1,0 +1,28 @@
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
+const DIST = '/tmp/c1dist/';
+const server = createServer((req, res) => { const f = req.url.slice(1); if (f && existsSync(DIST + f)) { res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(readFileSync(DIST + f)); return; } res.writeHead(200, { 'content-type': 'text/html' }); res.end('<!doctype html><script type="module" src="/bt-elements.bundle.js"></script><body style="margin:0">'); });
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await page.goto(`http://127.0.0.1:${server.address().port}/`);
+await page.waitForFunction(() => customElements.get('bt-speed-chart'));
+await page.evaluate(async () => {
+  const point = (i) => ({ t: i * 5, s: Math.round((120 + 60 * Math.sin(i / 50)) * 1_048_576), p: 50, phase: 'transferring' });
+  const el = document.createElement('bt-speed-chart');
+  el.style.cssText = 'display:block;width:1200px;height:420px';
+  el.points = Array.from({ length: 10000 }, (_, i) => point(i));
+  document.body.append(el); await el.updateComplete;
+  window.__n = 10000; window.__el = el; window.__point = point;
+});
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+await cdp.send('Profiler.start');
+const total = await page.evaluate(() => { const el = window.__el; const t0 = performance.now(); for (let i = 0; i < 40; i++) { el.appendPoint(window.__point(window.__n++)); el.flush(); el.chart.getZr().flush(); } return (performance.now() - t0) / 40; });
+const { profile } = await cdp.send('Profiler.stop');
+const self = new Map(); const dt = profile.timeDeltas; const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+profile.samples.forEach((id, i) => { const n = byId.get(id); const k = `${n.callFrame.functionName || '(anon)'}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`; self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0)); });
+console.log('per append ms', total);
+console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${(v / 1000 / 40).toFixed(2)} ms  ${k}`).join('\n'));
+await browser.close(); server.close();
