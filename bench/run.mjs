@@ -3,7 +3,7 @@
 // merges the results into bench/results.json and rewrites the generated part of bench/RESULTS.md.
 //
 //   node bench/run.mjs                 every bench
-//   node bench/run.mjs http rollup     only these (ids: http socket rollup storage fanout web viewer-abuse fleet)
+//   node bench/run.mjs http rollup     only these (ids: http socket rollup storage fanout web viewer-abuse fleet chart-live)
 //   BENCH_QUICK=1 node bench/run.mjs   a short smoke run (figures not worth quoting: printed, never written to the results)
 //   BENCH_CPU_PROF=1 node bench/run.mjs http   also writes .cpuprofile files of the servers to bench/profiles/
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ const BENCHES = {
   web: './web/bench.mjs',
   'viewer-abuse': './viewer-abuse/bench.mjs',
   fleet: './fleet/bench.mjs',
+  'chart-live': './chart-live/bench.mjs',
 };
 const ORDER = Object.keys(BENCHES);
 

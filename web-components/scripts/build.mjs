@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Build: type-check and emit dist/ with declarations (tsc), bundle every element into one ESM file
-// that runs without a bundler (esbuild), then generate the custom-elements manifest.
+// Build: type-check and emit dist/ with declarations (tsc), bundle every element into one ESM entry
+// that runs without a bundler (esbuild), then generate the custom-elements manifest. ECharts is split
+// into chunks next to the entry (dist/bt-elements.chunk-*.js), fetched when a chart first draws, so a
+// page that shows no chart yet (the modal on Summary) does not download it.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +16,12 @@ rmSync(`${pkg}/dist`, { recursive: true, force: true });
 run(bin('tsc'), ['-p', 'tsconfig.json']);
 
 await build({
-  entryPoints: [`${pkg}/src/index.ts`],
-  outfile: `${pkg}/dist/bt-elements.bundle.js`,
+  entryPoints: { 'bt-elements.bundle': `${pkg}/src/index.ts` },
+  outdir: `${pkg}/dist`,
+  entryNames: '[name]',
+  chunkNames: 'bt-elements.chunk-[hash]',
   bundle: true,
+  splitting: true,
   format: 'esm',
   minify: true,
   target: 'es2021',

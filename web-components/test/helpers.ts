@@ -14,8 +14,9 @@ export function speedSeries(chart: BtSpeedChart): [number, number][] {
   return option.series.find((s) => s.id === 'speed')!.data;
 }
 
-export async function chartReady(el: { chart?: EChartsType }, message = 'chart rendered') {
-  await waitUntil(() => el.chart && !el.chart.isDisposed(), message);
+/** Waits for a chart element's chart (the first chart of a page also loads ECharts, unbundled here: allow seconds). */
+export async function chartReady(el: { chart?: EChartsType }, message = 'chart rendered', timeout = 10_000) {
+  await waitUntil(() => el.chart && !el.chart.isDisposed(), message, { timeout });
   return el.chart!;
 }
 

@@ -9,6 +9,7 @@ import type { BtJobProgress } from '../src/job-progress/job-progress.js';
 import type { BtBackupHistory } from '../src/backup-history/backup-history.js';
 import { job, machine, metrics, points, statsFor, stubFetch } from './fixtures.js';
 import { $, chartReady, speedSeries } from './helpers.js';
+import './preload-charts.js';
 
 const hub = {
   url: () => executeServerCommand('hub-url') as Promise<string>,

@@ -9,6 +9,7 @@ import type { BtBackupTrends } from '../src/backup-trends/backup-trends.js';
 import { deepActiveElement } from '../src/shared/focus.js';
 import { job, machine, metrics, nights, pagedBackups, points, statsFor, stubFetch, vmHistory } from './fixtures.js';
 import { $, $$, chartReady, focusIsInside, speedSeries } from './helpers.js';
+import './preload-charts.js';
 
 async function openModal(data = vmHistory()) {
   const el = await fixture<BtMachineDetails>(html`<bt-machine-details

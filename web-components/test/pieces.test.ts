@@ -7,6 +7,7 @@ import type { BtBackupTrends } from '../src/backup-trends/backup-trends.js';
 import type { BtJobProgress } from '../src/job-progress/job-progress.js';
 import { job, nights, pagedBackups, statsFor, stubFetch, vmHistory } from './fixtures.js';
 import { $, $$, chartReady } from './helpers.js';
+import './preload-charts.js';
 
 describe('bt-backup-history', () => {
   it('selects a backup with the keyboard and fires job-select', async () => {

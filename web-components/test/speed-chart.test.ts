@@ -1,14 +1,28 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../src/speed-chart/speed-chart.js';
 import type { BtSpeedChart } from '../src/speed-chart/speed-chart.js';
+import type { ChartPoint } from '@backup-telemetry/contract';
 import { metrics, points } from './fixtures.js';
 import { chartReady, speedSeries } from './helpers.js';
+import './preload-charts.js';
 
 type Option = { series: { id: string; color: string; markArea: { data: [{ name: string; xAxis: number }, { xAxis: number }][] } }[] };
 const option = (el: BtSpeedChart) => el.chart!.getOption() as unknown as Option;
 
 
 const MIB = 1024 * 1024;
+const nextFrames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+
+/** `n` points one second apart, speed wobbling around 100 MiB/s, one peak of 900 and one dip to 3 MiB/s. */
+function longJob(n: number, peakAt: number, dipAt: number): ChartPoint[] {
+  return Array.from({ length: n }, (_, i) => ({
+    t: i,
+    s: (i === peakAt ? 900 : i === dipAt ? 3 : 100 + 20 * Math.sin(i / 40)) * MIB,
+    p: Math.round((i / n) * 1000) / 10,
+    phase: 'transfer',
+  }));
+}
+
 describe('bt-speed-chart', () => {
   it('draws speed and progress against elapsed time with the phases marked', async () => {
     const data = metrics(points(30, { phases: ['snapshot', 'transfer', 'finalize'] }));
@@ -20,16 +34,71 @@ describe('bt-speed-chart', () => {
     expect(areas.map(([from, to]) => [from.xAxis, to.xAxis])).to.deep.equal([[0, 20], [20, 40], [40, 58]]);
   });
 
-  it('appends a live point to the drawn chart and extends the phases', async () => {
+  it('appends a live point to the drawn chart on the next frame and extends the phases', async () => {
     const el = await fixture<BtSpeedChart>(html`<bt-speed-chart .points=${points(10)} live></bt-speed-chart>`);
     await chartReady(el);
     expect(el.appendPoint({ t: 20, s: 250 * MIB, p: 55, phase: 'verify' })).to.be.true;
     expect(el.appendPoint({ t: 20, s: 1, p: 1, phase: 'verify' }), 'a repeated timestamp is ignored').to.be.false;
+    await nextFrames();
     const series = speedSeries(el);
     expect(series).to.have.length(11);
     expect(series[10], 'bytes per second drawn as MiB/s').to.deep.equal([20, 250]);
     expect(option(el).series[0].markArea.data.map(([from]) => from.name)).to.deep.equal(['snapshot', 'transfer', 'finalize', 'verify']);
     expect(el.shadowRoot!.textContent).to.include('Live');
+  });
+
+  it('redraws a burst of 1,000 live points in a few chart updates, the newest drawn and every point exported', async () => {
+    const el = await fixture<BtSpeedChart>(html`<bt-speed-chart .points=${points(10)} live></bt-speed-chart>`);
+    const chart = await chartReady(el);
+    let updates = 0;
+    const setOption = chart.setOption.bind(chart);
+    chart.setOption = ((...args: Parameters<typeof setOption>) => { updates++; return setOption(...args); }) as typeof chart.setOption;
+    for (let i = 0; i < 1000; i++) el.appendPoint({ t: 20 + i, s: (50 + (i % 10)) * MIB, p: 50 + i / 40, phase: 'transfer' });
+    await nextFrames();
+    expect(updates, 'chart updates for 1,000 appends').to.be.within(1, 3);
+    expect(speedSeries(el).at(-1), 'the newest point is drawn').to.deep.equal([1019, 59]);
+    const csv = el.toCsv().trim().split('\n');
+    expect(csv, 'CSV has a header and every point').to.have.length(1 + 10 + 1000);
+    expect(csv.at(-1)).to.equal('1019,59,74.975,transfer');
+  });
+
+  it('thins 100,000 points to the pixels it has and keeps the peak and the dip', async () => {
+    const data = longJob(100_000, 61_234, 87_001);
+    const el = await fixture<BtSpeedChart>(html`<bt-speed-chart style="width:800px;height:320px" .points=${data}></bt-speed-chart>`);
+    await chartReady(el);
+    const drawn = speedSeries(el);
+    expect(drawn.length, 'points drawn').to.be.below(2 * 2048 + 2).and.above(200);
+    expect(Math.max(...drawn.map(([, v]) => v))).to.equal(900);
+    expect(drawn.find(([, v]) => v === 900)![0], 'the peak at its own second').to.equal(61_234);
+    expect(Math.min(...drawn.map(([, v]) => v))).to.equal(3);
+    expect(drawn.at(-1)![0], 'the last point').to.equal(99_999);
+    expect(el.currentPoints).to.have.length(100_000);
+  });
+
+  it('keeps the peak of 100,000 live points appended one by one', async () => {
+    const data = longJob(100_000, 33_333, 70_000);
+    const el = await fixture<BtSpeedChart>(html`<bt-speed-chart .points=${data.slice(0, 10)} live></bt-speed-chart>`);
+    await chartReady(el);
+    for (let i = 10; i < data.length; i++) el.appendPoint(data[i]);
+    await nextFrames();
+    const drawn = speedSeries(el);
+    expect(drawn.length).to.be.below(2 * 2048 + 2);
+    expect(Math.max(...drawn.map(([, v]) => v))).to.equal(900);
+    expect(Math.min(...drawn.map(([, v]) => v))).to.equal(3);
+    expect(drawn.at(-1)).to.deep.equal([99_999, data[99_999].s / MIB]);
+  });
+
+  it('draws every point of a zoomed-in window of a long job', async () => {
+    const data = longJob(100_000, 50_100, 10);
+    const el = await fixture<BtSpeedChart>(html`<bt-speed-chart style="width:800px;height:320px" .points=${data}></bt-speed-chart>`);
+    const chart = await chartReady(el);
+    chart.dispatchAction({ type: 'dataZoom', start: 50, end: 50.3 });
+    await nextFrames();
+    const inWindow = speedSeries(el).filter(([t]) => t >= 50_000 && t <= 50_290);
+    expect(inWindow.map(([t]) => t)).to.deep.equal(Array.from({ length: 291 }, (_, i) => 50_000 + i));
+    el.resetZoom();
+    await nextFrames();
+    expect(speedSeries(el).filter(([t]) => t >= 50_000 && t <= 50_290).length, 'thinned again when zoomed out').to.be.below(100);
   });
 
   it('starts drawing when the first live point arrives on an empty chart', async () => {

@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
@@ -22,7 +23,7 @@ export interface Hub {
 
 const SOCKET_BUFFER_BYTES = 64 * 1024 + 4096;
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
-const bundlePath = fileURLToPath(import.meta.resolve('@backup-telemetry/web-components/bundle'));
+const bundleDir = dirname(fileURLToPath(import.meta.resolve('@backup-telemetry/web-components/bundle')));
 
 /** The plugin options the hub's configuration maps to; unset values keep the plugin's defaults. */
 export function pluginOptions(config: HubConfig, logger: PinoLogger): TelemetryPluginOptions {
@@ -55,7 +56,11 @@ export async function createHub(config: HubConfig, logger: PinoLogger): Promise<
     res.type(plugin.metrics.registry.contentType).send(await plugin.metrics.registry.metrics());
   });
   app.use('/api/v1', plugin.router);
-  app.get('/vendor/bt-elements.bundle.js', (_req, res) => { res.type('text/javascript').sendFile(bundlePath); });
+  // The elements' bundle and the chunks it imports when a chart first draws (ECharts), side by side.
+  app.get('/vendor/:file', (req, res, next) => {
+    if (!/^bt-elements\.[\w-]+(\.[\w-]+)?\.js$/.test(req.params.file)) { next(); return; }
+    res.type('text/javascript').sendFile(join(bundleDir, req.params.file), (error) => { if (error) next(); });
+  });
   app.use(express.static(publicDir));
 
   const server = createServer(app);

@@ -1,8 +1,20 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { init, type EChartsType } from './echarts.js';
+import type { EChartsType } from './echarts.js';
 import { onThemeChange, readChartTheme, type ChartTheme } from './theme.js';
 
 type Host = ReactiveControllerHost & HTMLElement;
+type EChartsModule = typeof import('./echarts.js');
+
+let loaded: EChartsModule | undefined;
+let loading: Promise<EChartsModule> | undefined;
+/**
+ * ECharts is a dynamic import: the bundle splits it into a chunk fetched when the first chart of the
+ * page draws, so a page (or a modal tab) without a chart does not download it.
+ */
+function loadEcharts(): Promise<EChartsModule> {
+  loading ??= import('./echarts.js').then((m) => (loaded = m));
+  return loading;
+}
 
 /**
  * Owns one ECharts instance for an element: creates it on a container once the container is in the
@@ -14,6 +26,9 @@ export class ChartController implements ReactiveController {
   private resizeObserver?: ResizeObserver;
   private stopTheme?: () => void;
   private container?: HTMLElement;
+  private pending?: Promise<void>;
+  /** Called after a chart was created and drawn. */
+  onInit?: () => void;
 
   constructor(
     private readonly host: Host,
@@ -40,13 +55,32 @@ export class ChartController implements ReactiveController {
       this.dispose();
       return;
     }
-    if (this.container === container && this.chart && !this.chart.isDisposed()) return;
+    if (this.container === container && (this.pending || (this.chart && !this.chart.isDisposed()))) return;
     this.dispose();
     this.container = container;
-    this.chart = init(container, undefined, { renderer: 'canvas' });
+    if (loaded) {
+      this.init(loaded, container);
+      return;
+    }
+    const pending: Promise<void> = loadEcharts().then((m) => {
+      if (this.pending !== pending) return; // disposed or re-attached meanwhile
+      this.pending = undefined;
+      if (container.isConnected) this.init(m, container);
+    });
+    this.pending = pending;
+  }
+
+  /** Resolves once a chart that is being loaded is drawn (at once when none is). */
+  get ready(): Promise<void> {
+    return this.pending ?? Promise.resolve();
+  }
+
+  private init(m: EChartsModule, container: HTMLElement): void {
+    this.chart = m.init(container, undefined, { renderer: 'canvas' });
     this.resizeObserver = new ResizeObserver(() => this.chart?.resize());
     this.resizeObserver.observe(container);
     this.render();
+    this.onInit?.();
   }
 
   /** Replaces the whole option from current data. */
@@ -72,6 +106,7 @@ export class ChartController implements ReactiveController {
     if (this.chart && !this.chart.isDisposed()) this.chart.dispose();
     this.chart = undefined;
     this.container = undefined;
+    this.pending = undefined;
   }
 }
 

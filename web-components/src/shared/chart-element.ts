@@ -15,6 +15,13 @@ export abstract class ChartElement extends HubElement {
     return this.charts.chart;
   }
 
+  /** Also waits for the chart (its ECharts chunk loads on first use) so `chart` is set after `await updateComplete`. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    const result = await super.getUpdateComplete();
+    await this.charts.ready;
+    return result;
+  }
+
   /** Re-reads the colour tokens and redraws (theme changes on <html>/<body> are picked up on their own). */
   refreshTheme(): void {
     this.charts.refreshTheme();

@@ -9,7 +9,15 @@ import { escapeHtml, formatClock, pointMibps } from '../shared/format.js';
 import type { JobChart } from '../shared/telemetry-controller.js';
 import type { ChartTheme } from '../shared/theme.js';
 import { readChartTheme } from '../shared/theme.js';
+import { LiveSeries } from '../shared/live-series.js';
 import { speedChartStyles } from './speed-chart.styles.js';
+
+/**
+ * Time columns the chart thins to: half the window's width in CSS pixels (256–2,048). Buckets merge in
+ * pairs, so a job has between half that and that many, each drawn as its min and max: at most about one
+ * point per pixel, and a one-point spike is still drawn.
+ */
+const columnsToDraw = () => Math.min(2048, Math.max(256, Math.round((globalThis.innerWidth || 1024) / 2)));
 
 /**
  * Transfer speed of one backup over time: MiB/s against elapsed mm:ss, phases shaded and labelled,
@@ -54,8 +62,19 @@ export class BtSpeedChart extends ChartElement {
   @state() private data: ChartPoint[] = [];
   @state() private spans: PhaseSpan[] = [];
   private derivedPhases = true;
-  private speed: [number, number][] = [];
-  private progress: [number, number][] = [];
+  /** Every point as typed columns (t, MiB/s, percent), thinned for drawing. */
+  private series = new LiveSeries(columnsToDraw());
+  /** How many points the chart drew last. */
+  private drawnLength = 0;
+  private frame?: number;
+  private zoomPercent: [number, number] = [0, 100];
+  private drawnTheme?: ChartTheme;
+  private drawnSpans = 0;
+
+  constructor() {
+    super();
+    this.charts.onInit = () => this.charts.chart?.on('datazoom', this.onZoom);
+  }
 
   protected override onLivePoint(jobId: string, point: ChartPoint): void {
     if (jobId === this.jobId) this.appendPoint(point);
@@ -74,17 +93,15 @@ export class BtSpeedChart extends ChartElement {
   }
 
   /**
-   * Appends one live point and redraws at once (synchronously: time it with
-   * `el.appendPoint(p); el.chart.getZr().flush()`). Points not after the last one are ignored.
+   * Appends one live point; the chart redraws once per animation frame however many points arrived
+   * in it (call `flush()` to draw at once). Points not after the last one are ignored.
    * @returns whether the point was appended.
    */
   appendPoint(point: ChartPoint): boolean {
     const last = this.data[this.data.length - 1];
     if (last && point.t <= last.t) return false;
     this.data.push(point);
-    this.speed.push([point.t, pointMibps(point.s)]);
-    this.progress.push([point.t, point.p]);
-    let phasesChanged = false;
+    this.series.push(point.t, pointMibps(point.s), point.p);
     if (this.derivedPhases) {
       const span = this.spans[this.spans.length - 1];
       if (point.phase && point.phase !== span?.phase) {
@@ -92,20 +109,61 @@ export class BtSpeedChart extends ChartElement {
       } else if (span) {
         span.end_t = point.t;
       }
-      phasesChanged = true;
     }
     if (this.data.length === 1 || !this.charts.chart) {
       this.requestUpdate('data');
       return true;
     }
+    this.frame ??= requestAnimationFrame(() => this.flush());
+    return true;
+  }
+
+  /** Draws the points appended since the last frame now (one `setOption` with only the series data). */
+  flush(): void {
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    this.frame = undefined;
+    if (!this.charts.chart || this.drawnLength === this.series.length) return;
     const theme = readChartTheme(this);
+    const [speed, progress] = this.drawnSeries();
+    const [zoomStart, zoomEnd] = this.zoomPercent; // kept across a theme change
     this.charts.patch({
       series: [
-        { id: 'speed', data: this.speed, ...(phasesChanged ? { markArea: this.markArea(theme) } : {}) },
-        { id: 'progress', data: this.progress },
+        { id: 'speed', data: speed, ...(this.derivedPhases ? { markArea: this.markArea(theme) } : {}) },
+        { id: 'progress', data: progress },
       ],
     });
-    return true;
+  }
+
+  /** The thinned points to draw (see LiveSeries), for the zoomed-in window if there is one. */
+  private drawnSeries(): [[number, number][], [number, number][]] {
+    const s = this.series;
+    this.drawnLength = s.length;
+    const end_t = s.length ? s.t[s.length - 1] : 0;
+    const [start, end] = this.zoomPercent;
+    const indices = start > 0 || end < 100 ? s.drawn((start / 100) * end_t, (end / 100) * end_t) : s.drawn();
+    const speed: [number, number][] = new Array(indices.length);
+    const progress: [number, number][] = new Array(indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k];
+      speed[k] = [s.t[i], s.v[i]];
+      progress[k] = [s.t[i], s.w[i]];
+    }
+    return [speed, progress];
+  }
+
+  private onZoom = (event: unknown) => {
+    const e = event as { start?: number; end?: number; batch?: { start?: number; end?: number }[] };
+    const z = e.batch?.[0] ?? e;
+    if (typeof z.start !== 'number' || typeof z.end !== 'number') return;
+    this.zoomPercent = [z.start, z.end];
+    this.drawnLength = -1; // redraw the window at full resolution
+    this.frame ??= requestAnimationFrame(() => this.flush());
+  };
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    this.frame = undefined;
   }
 
   /** The drawn data as CSV (t_seconds, speed_mibps, progress_percent, phase). */
@@ -139,8 +197,9 @@ export class BtSpeedChart extends ChartElement {
       this.data = [...(this.points ?? [])];
       this.derivedPhases = !this.phases;
       this.spans = this.phases ? [...this.phases] : phasesFromPoints(this.data);
-      this.speed = this.data.map((p) => [p.t, pointMibps(p.s)]);
-      this.progress = this.data.map((p) => [p.t, p.p]);
+      const data = this.data;
+      this.series = LiveSeries.from(columnsToDraw(), data.length, (i) => [data[i].t, pointMibps(data[i].s), data[i].p]);
+      this.zoomPercent = [0, 100];
     }
     if (changed.has('jobId') && this.jobId) {
       this.hub.unwatchAll();
@@ -185,18 +244,23 @@ export class BtSpeedChart extends ChartElement {
 
   private markArea(theme: ChartTheme) {
     const spans = this.spans;
+    this.drawnSpans = spans.length;
     return {
       silent: true,
       label: { color: theme.muted, fontFamily: theme.font, fontSize: 11, position: 'insideTopLeft' },
       data: spans.map((span, i) => [
         { name: span.phase, xAxis: span.start_t, itemStyle: { color: i % 2 === 0 ? theme.phase : 'transparent', borderColor: theme.border, borderWidth: 0 } },
-        { xAxis: spans[i + 1]?.start_t ?? span.end_t },
+        // Live (phases derived from the points), the last phase has no end: it runs to the axis end.
+        i + 1 < spans.length ? { xAxis: spans[i + 1].start_t } : this.derivedPhases ? {} : { xAxis: span.end_t },
       ]),
     };
   }
 
   protected override chartOption(theme: ChartTheme) {
+    this.drawnTheme = theme; // live frames reuse it rather than read the tokens (a style recalculation) each time
     const axis = axisStyle(theme);
+    const [speed, progress] = this.drawnSeries();
+    const [zoomStart, zoomEnd] = this.zoomPercent; // kept across a theme change
     const spans = this.spans;
     return {
       animation: this.data.length < 2000,
@@ -234,10 +298,12 @@ export class BtSpeedChart extends ChartElement {
         { type: 'value', name: 'Progress %', min: 0, max: 100, ...axis, splitLine: { show: false } },
       ],
       dataZoom: [
-        { type: 'inside', filterMode: 'none' },
+        { type: 'inside', filterMode: 'none', start: zoomStart, end: zoomEnd },
         {
           type: 'slider',
           filterMode: 'none',
+          start: zoomStart,
+          end: zoomEnd,
           height: 18,
           bottom: 12,
           borderColor: theme.border,
@@ -253,8 +319,7 @@ export class BtSpeedChart extends ChartElement {
           name: 'Speed',
           type: 'line',
           showSymbol: false,
-          sampling: 'lttb',
-          data: this.speed,
+          data: speed,
           color: theme.speed,
           lineStyle: { width: 1.5 },
           areaStyle: { opacity: 0.15 },
@@ -266,7 +331,7 @@ export class BtSpeedChart extends ChartElement {
           type: 'line',
           yAxisIndex: 1,
           showSymbol: false,
-          data: this.progress,
+          data: progress,
           color: theme.progress,
           lineStyle: { width: 1.5, type: 'dashed' },
         },
