@@ -13,6 +13,14 @@ describe('example hub configuration', () => {
     assert.equal(config.redisUrl, undefined);
     assert.deepEqual(config.ingestTokens, []);
     assert.equal(config.staleFailAfterSeconds, undefined, 'unset values keep the plugin defaults');
+    assert.equal(config.demo, 'auto', 'the living demo fills an empty embedded database');
+  });
+
+  it('turns the living demo off, or on for any empty database, with TELEMETRY_DEMO', () => {
+    assert.equal(readConfig({ TELEMETRY_DEMO: 'off' }).demo, 'off');
+    assert.equal(readConfig({ TELEMETRY_DEMO: ' OFF ' }).demo, 'off');
+    assert.equal(readConfig({ TELEMETRY_DEMO: 'on' }).demo, 'on');
+    assert.equal(readConfig({ TELEMETRY_DEMO: '' }).demo, 'auto');
   });
 
   it('reads every documented variable', () => {
@@ -44,6 +52,7 @@ describe('example hub configuration', () => {
     ['TELEMETRY_TABLE_PREFIX', 'bt-', /TELEMETRY_TABLE_PREFIX: expected up to 32 letters/],
     ['TELEMETRY_RATE_LIMIT_PER_MINUTE', '0', /TELEMETRY_RATE_LIMIT_PER_MINUTE: expected a positive whole number/],
     ['TELEMETRY_CORS_ORIGINS', 'admin.example.com', /TELEMETRY_CORS_ORIGINS: expected \* or comma-separated origins/],
+    ['TELEMETRY_DEMO', 'no', /TELEMETRY_DEMO: expected auto, on or off/],
   ] as const) {
     it(`names ${variable} and the bad value ${JSON.stringify(value)}`, () => {
       assert.throws(() => readConfig({ [variable]: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message) && error.message.includes(JSON.stringify(value)));
