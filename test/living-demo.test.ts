@@ -2,6 +2,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { BackupListResponse, BackupStats, Machine } from '@backup-telemetry/contract';
+import { selfUrl } from '../examples/hub/src/demo.js';
 import { eventually, getJson, requireBuilt, startHub, tempDir } from './support/processes.js';
 
 /**
@@ -64,6 +65,13 @@ describe('the living demo on npm start', () => {
     } finally {
       assert.equal(await again.stop('SIGTERM'), 0, again.output());
     }
+  });
+
+  it('runs its live jobs against the interface the hub listens on', () => {
+    assert.equal(selfUrl(undefined, 8082), 'http://127.0.0.1:8082');
+    assert.equal(selfUrl('0.0.0.0', 8082), 'http://127.0.0.1:8082');
+    assert.equal(selfUrl('10.0.0.5', 9000), 'http://10.0.0.5:9000');
+    assert.equal(selfUrl('::1', 9000), 'http://[::1]:9000');
   });
 
   it('leaves the database empty with TELEMETRY_DEMO=off, and tells how to fill it', async () => {

@@ -43,6 +43,12 @@ export async function fillDemo(plugin: TelemetryPlugin, nowMs: number): Promise<
   return { plan, imported };
 }
 
+/** Where the live demo reaches the hub it runs in: its own interface, loopback when it listens on all. */
+export function selfUrl(host: string | undefined, port: number): string {
+  if (!host || host === '0.0.0.0' || host === '::') return `http://127.0.0.1:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export interface LiveDemo {
   /** Cancels the running demo jobs (each sends its cancel to the hub) and starts no more. */
   stop(): Promise<void>;

@@ -4,7 +4,7 @@ import { processLogSink } from '@backup-telemetry/plugin-server';
 import { createHub, type Hub } from './app.js';
 import { ConfigError, readConfig } from './config.js';
 import { logStartupAdvice } from './advice.js';
-import { DEMO_DAYS, DEMO_RUNNING, fillDemo, shouldFillDemo, startLiveDemo, type LiveDemo } from './demo.js';
+import { DEMO_DAYS, DEMO_RUNNING, fillDemo, selfUrl, shouldFillDemo, startLiveDemo, type LiveDemo } from './demo.js';
 
 // pino's own stdout writer retries a broken pipe forever when it flushes at exit; this sink never blocks.
 const logSink = processLogSink(process.stdout);
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   logger.info({ port, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@') }, `hub listening: demo page ${url}/ · API ${url}/api/v1`);
   let demo: LiveDemo | undefined;
   if (demoPlan) {
-    demo = startLiveDemo(`http://127.0.0.1:${port}`, demoPlan.plan, config.ingestTokens[0], logger);
+    demo = startLiveDemo(selfUrl(config.host, port), demoPlan.plan, config.ingestTokens[0], logger);
     logger.info(
       { vms: demoPlan.plan.vms.length, jobs: demoPlan.imported, running: DEMO_RUNNING },
       `demo: filled ${demoPlan.plan.vms.length} VMs with ${DEMO_DAYS} days of history (${demoPlan.imported} jobs; every protection state) and keeps ${DEMO_RUNNING} jobs running; TELEMETRY_DEMO=off turns it off`,
