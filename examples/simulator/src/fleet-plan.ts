@@ -1,4 +1,4 @@
-import type { BackupType, MachineInfo, ProtectionStatus } from '@backup-telemetry/contract';
+import type { BackupType, ChartPoint, MachineInfo, PerformanceMetrics, ProtectionStatus } from '@backup-telemetry/contract';
 import type { ImportJob } from '@backup-telemetry/plugin-server';
 import { bytesToRead, machineInfo, vmAt, type VmProfile } from './fleet.js';
 import { FAILURE_MESSAGES, type Rng } from './scenarios.js';
@@ -125,8 +125,51 @@ interface Run {
   at?: number;
 }
 
-/** `change`: the share of a day's changes an incremental reads (1 for nightly runs); `max_seconds`: the longest a run lasts. */
-function toJob(vm: VmProfile, machine: MachineInfo, run: Run, id: string, rng: Rng, change: number, max_seconds: number): ImportJob {
+/** Jobs that ended this recently carry a compact speed chart (older ones keep only their totals, like most imports). */
+export const CHART_WITHIN_MS = 2 * DAY;
+const CHART_POINTS = 24;
+
+/**
+ * A rolled-up chart for a job of `seconds` that moved `bytes` of `total_bytes`: a short snapshot
+ * phase, the transfer at a speed that ramps and waves around its average, then finalizing (a failed
+ * job stops while transferring).
+ */
+export function compactChart(rng: Rng, seconds: number, bytes: number, total_bytes: number, failed: boolean): PerformanceMetrics {
+  const snapshot = Math.min(60, seconds * 0.1);
+  const finalizing = failed ? 0 : Math.min(45, seconds * 0.08);
+  const transfer = Math.max(1, seconds - snapshot - finalizing);
+  const avg = bytes / transfer;
+  const wave = between(rng, 0, Math.PI * 2);
+  const shape = Array.from({ length: CHART_POINTS }, (_, i) => Math.min(1, (i + 1) / 3) * (1 + 0.18 * Math.sin(wave + i / 2.5) + between(rng, -0.08, 0.08)));
+  const scale = CHART_POINTS / shape.reduce((a, b) => a + b, 0);
+  let moved = 0;
+  const points: ChartPoint[] = [{ t: 0, s: 0, p: 0, phase: 'snapshot' }];
+  shape.forEach((f, i) => {
+    const speed = avg * f * scale;
+    moved += speed * (transfer / CHART_POINTS);
+    points.push({ t: Math.round(snapshot + ((i + 1) * transfer) / CHART_POINTS), s: Math.round(speed), p: Math.round(Math.min(100, (moved / Math.max(1, total_bytes)) * 100) * 10) / 10, phase: 'transferring' });
+  });
+  if (!failed) points.push({ t: Math.round(seconds), s: 0, p: 100, phase: 'finalizing' });
+  const speeds = points.filter((p) => p.phase === 'transferring').map((p) => p.s);
+  const phases = [
+    { phase: 'snapshot', start_t: 0, end_t: Math.round(snapshot) },
+    { phase: 'transferring', start_t: Math.round(snapshot), end_t: Math.round(snapshot + transfer) },
+    ...(failed ? [] : [{ phase: 'finalizing', start_t: Math.round(snapshot + transfer), end_t: Math.round(seconds) }]),
+  ];
+  const mibps = (bps: number) => Math.round((bps / MiB) * 100) / 100;
+  return {
+    duration_seconds: Math.round(seconds), transfer_seconds: Math.round(transfer), snapshots_recorded: points.length,
+    peak_speed_bps: Math.max(...speeds), avg_speed_bps: Math.round(avg), min_speed_bps: Math.min(...speeds),
+    peak_speed_mbps: mibps(Math.max(...speeds)), avg_speed_mbps: mibps(avg), bytes_transferred: bytes,
+    chart_data: points, phases,
+  };
+}
+
+/**
+ * `change`: the share of a day's changes an incremental reads (1 for nightly runs); `max_seconds`: the
+ * longest a run lasts; `with_chart`: give it a compact chart.
+ */
+function toJob(vm: VmProfile, machine: MachineInfo, run: Run, id: string, rng: Rng, change: number, max_seconds: number, with_chart: boolean): ImportJob {
   const planned = vm.disks.reduce((sum, d) => sum + bytesToRead(d, run.type), 0) * (run.type === 'full' ? 1 : change * between(rng, 0.6, 1.4));
   const share = run.error === undefined ? 1 : run.at!;
   const bytes = Math.round(planned * share);
@@ -139,6 +182,7 @@ function toJob(vm: VmProfile, machine: MachineInfo, run: Run, id: string, rng: R
     bytes_transferred: bytes, total_bytes: Math.round(planned), machine,
   };
   if (run.error !== undefined) job.error_message = run.error;
+  if (with_chart) job.performance_metrics = compactChart(rng, seconds, bytes, job.total_bytes!, run.error !== undefined);
   return job;
 }
 
@@ -205,7 +249,9 @@ export function planFleet(rng: Rng, opts: FleetOptions): FleetPlan {
     } else {
       const machine = machineInfo(vm);
       const { every, lag, max_seconds } = cadence(rng, role);
-      runsOf(rng, role, opts, every, lag).forEach((run, k) => jobs.push(toJob(vm, machine, run, `f${opts.seed}-${vm.vm_name}-${k}`, rng, Math.min(1, every / DAY), max_seconds)));
+      runsOf(rng, role, opts, every, lag).forEach((run, k) => jobs.push(toJob(
+        vm, machine, run, `f${opts.seed}-${vm.vm_name}-${k}`, rng, Math.min(1, every / DAY), max_seconds, run.start >= opts.now_ms - CHART_WITHIN_MS,
+      )));
     }
     vms.push(entry);
   });

@@ -59,6 +59,24 @@ describe('fleet plan', () => {
     assert.ok(p.jobs.filter((j) => j.status === 'failed').every((j) => (j.error_message ?? '').length > 10), 'every failure says why');
   });
 
+  it('gives the last two days of jobs a compact chart that adds up to their bytes', () => {
+    const p = plan(100, 30);
+    const charted = p.jobs.filter((j) => j.performance_metrics);
+    assert.ok(charted.length > 100 && charted.every((j) => j.started_at >= NOW - 2 * DAY));
+    assert.ok(p.jobs.filter((j) => !j.performance_metrics).every((j) => j.started_at < NOW - 2 * DAY));
+    for (const j of charted) {
+      const m = j.performance_metrics!;
+      assert.equal(m.bytes_transferred, j.bytes_transferred);
+      assert.ok(m.chart_data.length >= 25 && m.chart_data.length <= 26);
+      const last = m.chart_data.at(-1)!;
+      if (j.status === 'completed') assert.deepEqual([last.p, last.phase], [100, 'finalizing']);
+      else assert.ok(last.p < 100 && last.phase === 'transferring', JSON.stringify(last));
+      assert.ok(m.chart_data.every((pt, i) => i === 0 || pt.t >= m.chart_data[i - 1]!.t));
+      assert.ok(Math.abs(m.duration_seconds - (j.completed_at - j.started_at) / 1000) <= 1);
+      assert.ok(m.peak_speed_bps >= m.avg_speed_bps * 0.9 && m.min_speed_bps <= m.peak_speed_bps);
+    }
+  });
+
   it('takes up to 90 days of history with --fleet, and 6.5 days through the API', () => {
     assert.equal(parseSpan('90d', MAX_FLEET_HISTORY_MS), 90 * DAY);
     assert.throws(() => parseSpan('91d', MAX_FLEET_HISTORY_MS), /at most 90 days/);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import express from 'express';
 import supertest from 'supertest';
-import type { BackupStats, Machine } from '@backup-telemetry/contract';
+import type { BackupJob, BackupStats, Machine } from '@backup-telemetry/contract';
 import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
 import { expectedStatus } from '../src/fleet-plan.js';
 import { HUB_DEFAULT_SQLITE, resolveDatabaseUrl, runFleet } from '../src/fleet-run.js';
@@ -40,6 +40,9 @@ describe('--fleet into a SQLite file', () => {
       const stats = (await http.get('/api/v1/backups/stats').expect(200)).body as BackupStats;
       assert.equal(stats.total, run.plan.jobs.length);
       assert.equal(stats.by_status.failed, run.plan.jobs.filter((j) => j.status === 'failed').length);
+      const recent = run.plan.jobs.filter((j) => j.status === 'completed' && j.performance_metrics).at(-1)!;
+      const job = (await http.get(`/api/v1/backups/${recent.id}`).expect(200)).body as BackupJob;
+      assert.deepEqual(job.performance_metrics, recent.performance_metrics, 'its chart is stored as planned');
     } finally {
       await plugin.close();
     }
