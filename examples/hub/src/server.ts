@@ -49,7 +49,6 @@ async function main(): Promise<void> {
       `demo: filled ${demoPlan.plan.vms.length} VMs with ${DEMO_DAYS} days of history (${demoPlan.imported} jobs; every protection state) and keeps ${DEMO_RUNNING} jobs running; TELEMETRY_DEMO=off turns it off`,
     );
   }
-  await logStartupAdvice(config, url, logger);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -72,6 +71,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // After the handlers: a signal during the advice's own request still stops the hub gracefully.
+  await logStartupAdvice(config, url, logger);
 }
 
 main().catch((error) => {
