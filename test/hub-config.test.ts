@@ -15,6 +15,7 @@ describe('example hub configuration', () => {
     assert.equal(config.staleFailAfterSeconds, undefined, 'unset values keep the plugin defaults');
     assert.deepEqual(config.adminTokens, [], 'the admin API stays closed');
     assert.equal(config.defaultRpoHours, undefined, 'the plugin default RPO (24 h)');
+    assert.equal(config.demo, 'auto', 'the living demo fills an empty embedded database');
   });
 
   it('reads the default RPO in hours, or off for not monitored, and the admin tokens', () => {
@@ -22,6 +23,13 @@ describe('example hub configuration', () => {
     assert.equal(readConfig({ TELEMETRY_DEFAULT_RPO_HOURS: '0.5' }).defaultRpoHours, 0.5);
     assert.equal(readConfig({ TELEMETRY_DEFAULT_RPO_HOURS: 'off' }).defaultRpoHours, null);
     assert.deepEqual(readConfig({ TELEMETRY_ADMIN_TOKENS: 'ops-1, ops-2,' }).adminTokens, ['ops-1', 'ops-2']);
+  });
+
+  it('turns the living demo off, or on for any empty database, with TELEMETRY_DEMO', () => {
+    assert.equal(readConfig({ TELEMETRY_DEMO: 'off' }).demo, 'off');
+    assert.equal(readConfig({ TELEMETRY_DEMO: ' OFF ' }).demo, 'off');
+    assert.equal(readConfig({ TELEMETRY_DEMO: 'on' }).demo, 'on');
+    assert.equal(readConfig({ TELEMETRY_DEMO: '' }).demo, 'auto');
   });
 
   it('reads every documented variable', () => {
@@ -56,6 +64,7 @@ describe('example hub configuration', () => {
     ['TELEMETRY_DEFAULT_RPO_HOURS', '0', /TELEMETRY_DEFAULT_RPO_HOURS: expected a number of hours from 0.0167 \(one minute\) to 8760, or off/],
     ['TELEMETRY_DEFAULT_RPO_HOURS', '9000', /TELEMETRY_DEFAULT_RPO_HOURS: expected a number of hours/],
     ['TELEMETRY_DEFAULT_RPO_HOURS', 'never', /TELEMETRY_DEFAULT_RPO_HOURS: expected a number of hours/],
+    ['TELEMETRY_DEMO', 'no', /TELEMETRY_DEMO: expected auto, on or off/],
   ] as const) {
     it(`names ${variable} and the bad value ${JSON.stringify(value)}`, () => {
       assert.throws(() => readConfig({ [variable]: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message) && error.message.includes(JSON.stringify(value)));

@@ -1,5 +1,6 @@
 export { createTelemetryPlugin, type TelemetryPlugin } from './plugin.js';
 export type { TelemetryPluginOptions } from './options.js';
+export type { ImportJob, ImportOptions, ImportProgress, ImportResult } from './fleet/import.js';
 export { defaultLogger, type Logger } from './logger.js';
 export { createLogSink, processLogSink, type LogSink } from './log-sink.js';
 export { knexFromUrl } from './store/connect.js';

@@ -5,6 +5,7 @@ import { Access } from './access/access.js';
 import { RateLimiter } from './access/rate-limit.js';
 import { ReadLimiter } from './access/read-limit.js';
 import { TelemetryEvents } from './events.js';
+import { importJobs, type ImportOptions, type ImportResult } from './fleet/import.js';
 import { TelemetryMetrics } from './metrics.js';
 import { createRouter } from './http/router.js';
 import { IngestPipeline } from './ingest/pipeline.js';
@@ -46,6 +47,12 @@ export interface TelemetryPlugin {
   clearPolicy(vmName: string): Promise<MachinePolicy>;
   /** The stale detector and at-risk sweep (runs on its cron unless `staleDetection: false`; `checkOnce()` runs one pass). */
   stale: StaleDetector;
+  /**
+   * Imports past ended jobs (history from another tool) straight into the database, with their VMs
+   * and summaries; ids that exist are skipped. Checks every job first: a bad one throws a 400
+   * TelemetryError naming it (`jobs[3].completed_at`) and nothing is written. Sends no events.
+   */
+  importJobs(jobs: readonly unknown[], options?: ImportOptions): Promise<ImportResult>;
   store: Store;
   knex: Knex;
   /** Stops taking telemetry, commits what is queued, stops the cron task and socket handlers; closes a database it opened itself. */
@@ -118,6 +125,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     setPolicy: (vmName, policy) => setPolicy(store, vmName, policy, defaultPolicy, now()),
     getPolicy: (vmName) => readPolicy(store, vmName, defaultPolicy, now()),
     clearPolicy: (vmName) => clearPolicy(store, vmName, defaultPolicy, now()),
+    importJobs: (jobs, importOptions) => importJobs(store, jobs, now(), importOptions),
     attach(io) {
       const { nsp, detach } = attachLive(io, live, events);
       namespaces.push(nsp);

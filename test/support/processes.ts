@@ -46,11 +46,12 @@ export interface HubProcess {
 /**
  * Starts `node examples/hub/dist/server.js` with `env` on `port` and waits until it answers /healthz.
  * With `logTo` (say, another process's stdin) the hub's stdout and stderr go there, and `output()` is empty.
+ * `cwd` is where its default database (`./data/telemetry.sqlite`) lands.
  */
-export async function startHub(env: Record<string, string>, port?: number, logTo?: Stream): Promise<HubProcess> {
+export async function startHub(env: Record<string, string>, port?: number, logTo?: Stream, cwd = ROOT): Promise<HubProcess> {
   const boundPort = port ?? (await freePort());
   const child = spawn(process.execPath, [HUB_SERVER], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(boundPort), HOST: '127.0.0.1' },
     stdio: ['ignore', logTo ?? 'pipe', logTo ?? 'pipe'],
   });

@@ -25,7 +25,16 @@ export interface HubConfig {
    */
   corsOrigins: string[];
   logLevel: string;
+  /**
+   * The living demo (`TELEMETRY_DEMO`): `auto` (default) fills a demo fleet and keeps a few jobs
+   * running when the database is the embedded default SQLite file and holds no job; `on` does so on
+   * any database that holds no job; `off` never. A database that holds jobs is never touched.
+   */
+  demo: DemoMode;
 }
+
+export const DEMO_MODES = ['auto', 'on', 'off'] as const;
+export type DemoMode = (typeof DEMO_MODES)[number];
 
 /** A bad environment value: the message names the variable, the value and what is expected. */
 export class ConfigError extends Error {
@@ -117,7 +126,14 @@ export function readConfig(env: Env = process.env): HubConfig {
     corsOrigins: corsOrigins(env),
     rateLimitPerMinute: number(env, 'TELEMETRY_RATE_LIMIT_PER_MINUTE', (n) => Number.isInteger(n) && n > 0, 'a positive whole number of updates per minute per job'),
     logLevel,
+    demo: demoMode(env),
   };
+}
+
+function demoMode(env: Env): DemoMode {
+  const raw = value(env, 'TELEMETRY_DEMO')?.toLowerCase() ?? 'auto';
+  if (!(DEMO_MODES as readonly string[]).includes(raw)) throw new ConfigError('TELEMETRY_DEMO', `expected auto, on or off, got ${JSON.stringify(value(env, 'TELEMETRY_DEMO'))}`);
+  return raw as DemoMode;
 }
 
 function corsOrigins(env: Record<string, string | undefined>): string[] {

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { formatBytes } from '@backup-telemetry/contract';
 import { vmAt } from './fleet.js';
-import { historySchedule, parseSpan } from './history.js';
+import { runFleet, resolveDatabaseUrl } from './fleet-run.js';
+import { historySchedule, MAX_FLEET_HISTORY_MS, parseSpan } from './history.js';
 import { runJob, type JobResult, type RunOptions } from './run.js';
 import { assignOutcomes, planJob, seededRng, type JobPlan, type JobState } from './scenarios.js';
 
@@ -18,10 +19,16 @@ Usage: npm run simulate -- [options]
   --die <n>              clients that die mid-job, left to the hub's stale detector (default 1 from 3 jobs up)
   --history <span>       backfill finished nightly jobs over the past span (3d, 36h; at most 6.5d) and exit
   --history-duration <s> length of each backfilled job (default 8)
+  --fleet <n>            instead: plan n VMs with every protection state and write their past jobs
+                         (--history, default 30d, at most 90d) straight into the hub's database; with
+                         --jobs, then run that many live jobs against --hub
+  --database-url <url>   with --fleet: the hub's database (default $DATABASE_URL, else the example
+                         hub's sqlite:examples/hub/data/telemetry.sqlite)
+  --table-prefix <p>     with --fleet: the hub's table prefix (default $TELEMETRY_TABLE_PREFIX)
   --concurrency <n>      backfilled jobs run at once (default 8)
   --transport <name>     socket (default) or http
   --token <token>        ingest token (or $TELEMETRY_TOKEN)
-  --seed <n>             random seed, for a repeatable run (default: time)
+  --seed <n>             random seed, for a repeatable run (default: time; with --fleet 1)
   --quiet                only the final summary
   --help
 `;
@@ -45,6 +52,7 @@ const { values } = (() => {
         hub: { type: 'string' }, jobs: { type: 'string' }, duration: { type: 'string' }, speedup: { type: 'string' },
         failures: { type: 'string' }, die: { type: 'string' }, history: { type: 'string' }, 'history-duration': { type: 'string' },
         concurrency: { type: 'string' }, transport: { type: 'string' }, token: { type: 'string' }, seed: { type: 'string' },
+        fleet: { type: 'string' }, 'database-url': { type: 'string' }, 'table-prefix': { type: 'string' },
         quiet: { type: 'boolean' }, help: { type: 'boolean' },
       },
     });
@@ -62,7 +70,8 @@ const hubUrl = values.hub ?? process.env.HUB_URL ?? 'http://localhost:8082';
 try { new URL(hubUrl); } catch { fail(`--hub is not a URL: ${JSON.stringify(hubUrl)}`); }
 const transport = values.transport ?? 'socket';
 if (transport !== 'socket' && transport !== 'http') fail(`--transport must be socket or http, got ${JSON.stringify(transport)}`);
-const seed = positive('seed', values.seed, Date.now() % 2 ** 31);
+// A fleet's job ids carry the seed: a fixed default makes a second run skip what the first wrote.
+const seed = positive('seed', values.seed, values.fleet !== undefined ? 1 : Date.now() % 2 ** 31);
 const rng = seededRng(seed);
 const quiet = values.quiet ?? false;
 const runOptions: RunOptions = {
@@ -76,6 +85,7 @@ const pct = (n: number) => `${n.toFixed(1).padStart(5)} %`;
 const mibps = (bps: number) => `${(bps / 1048576).toFixed(0).padStart(4)} MiB/s`;
 
 function printSummary(results: JobResult[]): void {
+  if (results.length === 0) return;
   console.log('\nVM        type         result     transferred         seconds  transport  job id');
   for (const r of results) {
     console.log(`${r.vm_name.padEnd(9)} ${r.backup_type.padEnd(12)} ${r.result.padEnd(10)} ${`${formatBytes(r.bytes_transferred)} / ${formatBytes(r.total_bytes)}`.padEnd(19)} ${r.seconds.toFixed(1).padStart(7)}  ${(r.transport ?? '-').padEnd(9)}  ${r.job_id}${r.error ? `\n          ${r.error}` : ''}`);
@@ -139,7 +149,22 @@ async function history(span: string): Promise<JobResult[]> {
   return results;
 }
 
-const results = values.history !== undefined ? await history(values.history) : await live();
+async function fleet(): Promise<JobResult[]> {
+  const count = positive('fleet', values.fleet, 0);
+  if (count < 1) fail('--fleet must be at least 1');
+  let spanMs: number;
+  try { spanMs = parseSpan(values.history ?? '30d', MAX_FLEET_HISTORY_MS); } catch (error) { fail((error as Error).message); }
+  const databaseUrl = resolveDatabaseUrl(values['database-url'], process.env, process.env.INIT_CWD ?? process.cwd());
+  const tablePrefix = values['table-prefix'] ?? (process.env.TELEMETRY_TABLE_PREFIX?.trim() || undefined);
+  const shown = databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
+  console.log(`simulate: a fleet of ${count} VMs with ${values.history ?? '30d'} of history into ${shown}${tablePrefix ? ` (tables ${tablePrefix}*)` : ''} (seed ${seed})`);
+  const run = await runFleet({ count, span_ms: spanMs, seed, databaseUrl, tablePrefix, log: (line) => { if (!quiet) console.log(line); } });
+  console.log(`simulate: imported ${run.imported} job(s), skipped ${run.skipped} already there, declared ${run.declared} VM(s) without a job, ${run.policies} own policies, in ${run.seconds.toFixed(1)} s`);
+  console.log(`simulate: VMs by protection status now: ${Object.entries(run.by_status).map(([status, n]) => `${status} ${n}`).join(', ')}`);
+  return values.jobs === undefined ? [] : live();
+}
+
+const results = values.fleet !== undefined ? await fleet() : values.history !== undefined ? await history(values.history) : await live();
 printSummary(results);
 const errors = results.filter((r) => r.result === 'error');
 if (errors.length) {

@@ -17,13 +17,23 @@ const DAY = 24 * HOUR;
 /** The hub rejects client timestamps older than 7 days; keep a margin for slow runs. */
 export const MAX_HISTORY_MS = 6.5 * DAY;
 
-/** `3d` → 3 days, `36h` → 36 hours, in milliseconds. Throws on anything else or beyond the hub's 7-day window. */
-export function parseSpan(text: string): number {
+/** A fleet's history is written to the database, not sent through the API: it may reach further back. */
+export const MAX_FLEET_HISTORY_MS = 90 * DAY;
+
+/**
+ * `3d` → 3 days, `36h` → 36 hours, in milliseconds. Throws on anything else or beyond `maxMs`: by
+ * default the hub's 7-day window for telemetry (6.5 days), `MAX_FLEET_HISTORY_MS` for `--fleet`.
+ */
+export function parseSpan(text: string, maxMs = MAX_HISTORY_MS): number {
   const m = /^(\d+(?:\.\d+)?)\s*(d|h)$/.exec(text.trim());
   if (!m) throw new Error(`--history expects a span like 3d or 36h, got ${JSON.stringify(text)}`);
   const ms = Number(m[1]) * (m[2] === 'd' ? DAY : HOUR);
   if (ms <= 0) throw new Error('--history must be longer than 0');
-  if (ms > MAX_HISTORY_MS) throw new Error(`--history can reach back at most 6.5 days (the hub rejects telemetry stamped more than 7 days ago), got ${text}`);
+  if (ms > maxMs) {
+    throw new Error(maxMs === MAX_HISTORY_MS
+      ? `--history can reach back at most 6.5 days (the hub rejects telemetry stamped more than 7 days ago; --fleet writes up to 90d into the database), got ${text}`
+      : `--history can reach back at most ${maxMs / DAY} days with --fleet, got ${text}`);
+  }
   return ms;
 }
 

@@ -19,6 +19,8 @@ export interface RunOptions {
   /** The SDK's cadence interval. Default 5000 (the SDK default). */
   reportIntervalMs?: number;
   logger?: Logger;
+  /** Once aborted, the running job ends as cancelled at its next step (a host shutting down its demo). */
+  signal?: AbortSignal;
   /** Called after every step (progress display). */
   onStep?(plan: JobPlan, state: JobState, jobId: string): void;
 }
@@ -28,7 +30,7 @@ export interface JobResult {
   vm_name: string;
   backup_type: string;
   /** How the job ended for the simulator: acknowledged end, or a client that died on purpose. */
-  result: 'completed' | 'failed' | 'died' | 'error';
+  result: 'completed' | 'failed' | 'died' | 'cancelled' | 'error';
   bytes_transferred: number;
   total_bytes: number;
   seconds: number;
@@ -85,6 +87,10 @@ export async function runJob(plan: JobPlan, rng: Rng, options: RunOptions): Prom
     reporter.report(progressOf(state));
     while (state.result === 'running') {
       await sleep(tickMs);
+      if (options.signal?.aborted) {
+        const end = await reporter.cancel(progressOf(state));
+        return done('cancelled', { transport: end.transport });
+      }
       const nowMs = Date.now();
       state = step(plan, state, (nowMs - lastMs) / 1000, rng() * 2 - 1);
       lastMs = nowMs;

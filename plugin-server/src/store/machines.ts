@@ -19,20 +19,32 @@ function machineFromDb(raw: Record<string, unknown>): MachineRow {
 
 export function machineQueries(tables: Tables) {
   const { machines } = tables;
-  return {
-    /** Records a VM; facts given in `info` replace the stored ones, missing facts are kept. */
-    async upsert(db: Db, vmName: string, info: MachineInfo | undefined, nowMs: number): Promise<void> {
+  const upsertMany = async (db: Db, entries: readonly { vm_name: string; info: MachineInfo | undefined; at: number }[]): Promise<void> => {
+    const groups = new Map<string, { merge: string[]; rows: Record<string, unknown>[] }>();
+    for (const { vm_name, info, at } of entries) {
+      const merge = ['updated_at', ...(['cpu_count', 'memory_bytes', 'os', 'disks'] as const).filter((k) => info?.[k] !== undefined)];
       const row = {
-        vm_name: vmName,
+        vm_name,
         cpu_count: info?.cpu_count ?? null,
         memory_bytes: info?.memory_bytes ?? null,
         os: info?.os ?? null,
         disks: writeJson(info?.disks ?? null),
-        updated_at: nowMs,
+        updated_at: at,
       };
-      const merge = ['updated_at', ...(['cpu_count', 'memory_bytes', 'os', 'disks'] as const).filter((k) => info?.[k] !== undefined)];
-      await db(machines).insert(row).onConflict('vm_name').merge(merge);
+      const group = groups.get(merge.join());
+      if (group) group.rows.push(row);
+      else groups.set(merge.join(), { merge, rows: [row] });
+    }
+    for (const { merge, rows } of groups.values()) await db(machines).insert(rows).onConflict('vm_name').merge(merge);
+  };
+  return {
+    /** Records a VM; facts given in `info` replace the stored ones, missing facts are kept. */
+    async upsert(db: Db, vmName: string, info: MachineInfo | undefined, nowMs: number): Promise<void> {
+      await upsertMany(db, [{ vm_name: vmName, info, at: nowMs }]);
     },
+
+    /** Records several VMs as `upsert` does, one statement per set of facts given (a history import). */
+    upsertMany,
 
     async find(db: Db, vmName: string): Promise<MachineRow | null> {
       const raw = await db(machines).where({ vm_name: vmName }).first();
