@@ -3,6 +3,7 @@ import { backupRoutes } from './backups.js';
 import type { RouteContext } from './context.js';
 import { errorMiddleware } from './errors.js';
 import { machineRoutes } from './machines.js';
+import { notificationRoutes } from './notifications.js';
 import { telemetryRoutes } from './telemetry.js';
 
 /** The plugin's Express router; it does not care where the host mounts it. */
@@ -17,6 +18,7 @@ export function createRouter(context: RouteContext): Router {
   telemetryRoutes(router, context);
   backupRoutes(router, context);
   machineRoutes(router, context);
+  notificationRoutes(router, context);
   router.use(errorMiddleware(context.logger, context.metrics));
   return router;
 }

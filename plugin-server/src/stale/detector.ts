@@ -1,4 +1,5 @@
-import { formatDuration, type JobEndedEvent, type JobStaleEvent } from '@backup-telemetry/contract';
+import { formatDuration, type BackupJob, type JobEndedEvent, type JobStaleEvent } from '@backup-telemetry/contract';
+import type { Knex } from 'knex';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { TelemetryEvents } from '../events.js';
 import { finishJob } from '../ingest/end-job.js';
@@ -24,6 +25,13 @@ export interface StaleOptions {
   rollups?: RunningRollups;
   /** This instance's view of database outages: a pass records the end of one it saw before deciding. */
   outage: DatabaseOutage;
+  /** Webhooks: a job failed by silence writes `job.stale` to the outbox in its own transaction. */
+  notify?: StaleOutbox;
+}
+
+export interface StaleOutbox {
+  enqueueJobEvent(trx: Knex.Transaction, type: 'job.stale', job: BackupJob, nowMs: number): Promise<boolean>;
+  committed(): void;
 }
 
 /**
@@ -113,9 +121,13 @@ export class StaleDetector {
         const metrics = await finishJob(this.store, trx, job, disks, nowMs, this.options.maxChartPoints, this.options.metrics);
         await this.store.jobs.saveJobs(trx, [job], disks);
         await this.store.summaries.recordEnded(trx, [job]);
-        return { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
+        const event = { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
+        // Webhooks (notify/): a job failed by silence is `job.stale`, written with the change it reports.
+        await this.options.notify?.enqueueJobEvent(trx, 'job.stale', event.job, nowMs);
+        return event;
       });
       if (!ended) continue;
+      this.options.notify?.committed();
       this.options.rollups?.forget(candidate.id);
       failed.push(candidate.id);
       this.options.metrics.staleFailed();
