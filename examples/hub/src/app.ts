@@ -36,6 +36,8 @@ export function pluginOptions(config: HubConfig, logger: PinoLogger): TelemetryP
     ingestTokens: config.ingestTokens.length ? config.ingestTokens : undefined,
     rateLimitPerMinute: config.rateLimitPerMinute,
     allowedOrigins: config.corsOrigins.length ? config.corsOrigins : undefined,
+    notificationEndpoints: config.webhook ? [{ url: config.webhook.url, events: config.webhook.events, format: config.webhook.format, ...(config.webhook.secret ? { secret: config.webhook.secret } : {}) }] : undefined,
+    notifications: config.notifications ? undefined : false,
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TelemetryPluginOptions;
 }

@@ -18,9 +18,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u20
 export const MAX_NAME_CHARS = 200;
 export const MAX_MESSAGE_CHARS = 500;
 
-/** Untrusted text made safe to show: no control characters (each run becomes a space), at most `max` characters. */
+/** Untrusted text made safe to show: no control characters (each run becomes a space, spaces collapse), at most `max` characters. */
 export function plain(value: unknown, max: number): string {
-  const text = String(value ?? '').replace(CONTROL, ' ').trim();
+  const text = String(value ?? '').replace(CONTROL, ' ').replace(/ {2,}/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
