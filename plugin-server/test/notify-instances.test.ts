@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { knexFromUrl } from '../src/index.js';
+import { registerJob } from '../src/ingest/register.js';
 import { backends, migratedPlugin, uniquePrefix } from './support/backends.js';
 import { jobRequest, update } from './support/factories.js';
 import { startReceiver } from './support/receiver.js';
@@ -11,7 +12,6 @@ const EVENTS = 51;
 for (const backend of backends()) {
   describe(`webhooks from several hub instances on ${backend.name}`, { skip: backend.skip }, () => {
     it('delivers each event exactly once per endpoint while three instances run their deliverers', async () => {
-      // A receiver slow enough that the instances' polls overlap while attempts are in flight.
       const receiver = await startReceiver(() => ({ status: 200 }));
       const other = await startReceiver(() => ({ status: 204 }));
       const prefix = uniquePrefix();
@@ -25,14 +25,13 @@ for (const backend of backends()) {
           { url: other.url('/b'), events: ['job.failed' as const], secret: SECRET },
         ],
       };
-      const hubs = [];
+      const hubs: Awaited<ReturnType<typeof migratedPlugin>>[] = [];
       for (let i = 0; i < 3; i++) hubs.push(await migratedPlugin({ ...backend, url: () => url }, options));
       try {
         let failed = 0;
         await Promise.all(Array.from({ length: EVENTS }, async (_, i) => {
           const { plugin } = hubs[i % 3]!;
           const request = jobRequest({ vm_name: `vm-${i % 7}` });
-          const { registerJob } = await import('../src/ingest/register.js');
           await registerJob(plugin.store, request, Date.now());
           const status = i % 3 === 0 ? 'completed' : 'failed';
           if (status === 'failed') failed += 1;
