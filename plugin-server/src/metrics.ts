@@ -74,11 +74,11 @@ export class TelemetryMetrics {
     this.notifyDeliveries.inc({ result });
   }
 
-  /** Webhook queue gauges, read from the store (one query per scrape, shared by both): the same from every instance. */
-  watchNotifyQueue(read: () => Promise<{ depth: number; oldest_seconds: number }>): void {
+  /** Webhook queue gauges, read from the store (one query shared by both, cached `cacheMs` like the per-VM series): the same from every instance. */
+  watchNotifyQueue(read: () => Promise<{ depth: number; oldest_seconds: number }>, cacheMs: number): void {
     let pending: { at: number; value: Promise<{ depth: number; oldest_seconds: number }> } | null = null;
     const once = () => {
-      if (!pending || Date.now() - pending.at > 500) pending = { at: Date.now(), value: read() };
+      if (!pending || Date.now() - pending.at > cacheMs) pending = { at: Date.now(), value: read().catch((error) => { pending = null; throw error; }) };
       return pending.value;
     };
     new Gauge({ name: 'bt_notify_queue_depth', help: 'Webhook deliveries pending (due now or waiting to be retried)', registers: [this.registry], async collect() { this.set((await once()).depth); } });

@@ -78,7 +78,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
   metrics.watchNotifyQueue(async () => {
     const queue = await notify.deliveries.queue(knex);
     return { depth: queue.depth, oldest_seconds: queue.oldest_created_at === null ? 0 : Math.max(0, (now() - queue.oldest_created_at) / 1000) };
-  });
+  }, resolved.metricsCacheMs);
   const pipeline = new IngestPipeline(store, events, logger, {
     snapshotIntervalMs: resolved.snapshotIntervalMs,
     maxChartPoints,
