@@ -72,6 +72,8 @@ export interface TelemetryPluginOptions {
   notifyConcurrency?: number;
   /** Milliseconds between two reloads of the webhook endpoints cached in memory (an endpoint created on another instance is seen here that much later). Default 5000. */
   notifyEndpointRefreshMs?: number;
+  /** Days after its event a finished webhook delivery (delivered, failed, gone) and then the event are deleted; 0 keeps them forever. Default 30. */
+  notifyRetentionDays?: number;
   /** `job.failed` and `job.stale` webhooks are sent once a VM's failures in a row reach this. Default 1 (every failure). */
   alertAfterConsecutiveFailures?: number;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
@@ -108,6 +110,7 @@ export interface ResolvedOptions {
   notifyTimeoutMs: number;
   notifyConcurrency: number;
   notifyEndpointRefreshMs: number;
+  notifyRetentionMs: number;
   alertAfterConsecutiveFailures: number;
   logger: Logger;
   now: () => number;
@@ -177,6 +180,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     notifyTimeoutMs: atLeastOne('notifyTimeoutMs', options.notifyTimeoutMs, 10_000),
     notifyConcurrency: atLeastOne('notifyConcurrency', options.notifyConcurrency, 4),
     notifyEndpointRefreshMs: atLeastOne('notifyEndpointRefreshMs', options.notifyEndpointRefreshMs, 5000),
+    notifyRetentionMs: nonNegative('notifyRetentionDays', options.notifyRetentionDays, 30) * 86_400_000,
     alertAfterConsecutiveFailures: atLeastOne('alertAfterConsecutiveFailures', options.alertAfterConsecutiveFailures, 1),
     logger: options.logger ?? defaultLogger(),
     now: options.now ?? Date.now,

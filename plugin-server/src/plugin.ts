@@ -71,6 +71,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     timeoutMs: resolved.notifyTimeoutMs,
     concurrency: resolved.notifyConcurrency,
     endpointRefreshMs: resolved.notifyEndpointRefreshMs,
+    retentionMs: resolved.notifyRetentionMs,
     configured: resolved.notificationEndpoints,
     alertAfterConsecutiveFailures: resolved.alertAfterConsecutiveFailures,
     onResult: (result) => metrics.notifyResult(result),

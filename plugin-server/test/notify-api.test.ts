@@ -246,3 +246,32 @@ describe('the MySQL ingest with webhooks', { skip: process.env.MYSQL_URL ? false
     }
   });
 });
+
+for (const backend of backends()) {
+  describe(`webhook retention on ${backend.name}`, { skip: backend.skip }, () => {
+    it('prunes finished deliveries and their events after notifyRetentionDays, never a pending one', async () => {
+      let offsetMs = 0;
+      const clock = monotonicClock();
+      const receiver = await startReceiver((hit) => (hit.path === '/down' ? { status: 503 } : { status: 200 }));
+      const hub = await apiHub(backend, { now: () => clock() + offsetMs, notifyRetentionDays: 30 });
+      try {
+        await hub.post({ url: receiver.url('/up'), events: ['job.failed'], secret: SECRET }).expect(201);
+        const id = await registerJob(hub.http);
+        await send(hub.http, id, update({ status: 'failed', error: 'disk full' })).expect(200);
+        await hub.deliver();
+        await hub.post({ url: receiver.url('/down'), events: ['job.failed'], secret: SECRET }).expect(201);
+        offsetMs += 31 * 86_400_000;
+        const later = await registerJob(hub.http);
+        await send(hub.http, later, update({ status: 'failed', error: 'disk full again' })).expect(200);
+        await hub.deliver();
+        assert.deepEqual(await hub.plugin.notify.prune(), { deliveries: 1, events: 1 }, 'the month-old delivered one and its event');
+        const left = (await hub.http.get('/api/v1/notifications/deliveries').expect(200)).body.deliveries;
+        assert.deepEqual(left.map((d: { status: string }) => d.status).sort(), ['delivered', 'pending'], 'this month’s: one delivered, one still retrying');
+        assert.equal(await countOf(hub, 'notificationEvents'), 1);
+      } finally {
+        await hub.close();
+        await receiver.close();
+      }
+    });
+  });
+}

@@ -86,6 +86,14 @@ export function deliveryQueries(tables: Tables) {
         delivered_at: iso(r.delivered_at), created_at: iso(r.created_at)!,
       }));
     },
+    /** Deletes finished deliveries of events older than `beforeMs`, then the events left without any. Safe on every instance at once. */
+    async prune(db: Db, beforeMs: number): Promise<{ deliveries: number; events: number }> {
+      const deliveries = await db(d).whereNot('status', 'pending').where('created_at', '<', beforeMs).delete();
+      const events = await db(tables.notificationEvents).where('created_at', '<', beforeMs)
+        .whereNotExists((q) => q.select(db.raw('1')).from(d).whereRaw('?? = ??', [`${d}.event_id`, `${tables.notificationEvents}.id`]))
+        .delete();
+      return { deliveries, events };
+    },
     /** Pending deliveries and the time of the oldest one's event, on the `(status, next_attempt_at)` index. */
     async queue(db: Db): Promise<{ depth: number; oldest_created_at: number | null }> {
       const row = await db(d).where('status', 'pending').count({ n: '*' }).min({ oldest: 'created_at' }).first();

@@ -24,6 +24,8 @@ export interface NotifyOptions {
   timeoutMs: number;
   concurrency: number;
   endpointRefreshMs: number;
+  /** Finished deliveries and their events are deleted this long after the event; 0 keeps them. */
+  retentionMs: number;
   /** Endpoints from the `notificationEndpoints` option, upserted at `start()`. */
   configured: readonly NotificationEndpointRequest[];
   /** `job.failed` and `job.stale` go out once the VM's failures in a row reach this. */
@@ -34,6 +36,7 @@ export interface NotifyOptions {
 export type MachineEventType = 'machine.at_risk' | 'machine.protected';
 
 const JOB_EVENT: Record<string, NotificationEventType> = { completed: 'job.completed', failed: 'job.failed', cancelled: 'job.cancelled' };
+const PRUNE_INTERVAL_MS = 3_600_000;
 const GATED: ReadonlySet<NotificationEventType> = new Set(['job.failed', 'job.stale']);
 
 /**
@@ -45,6 +48,7 @@ export class Notifications {
   readonly deliveries: ReturnType<typeof deliveryQueries>;
   readonly cache: EndpointCache;
   readonly deliverer: Deliverer;
+  private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: NotifyOptions) {
     const { knex, tables, logger } = options;
@@ -69,9 +73,23 @@ export class Notifications {
     await this.cache.refresh();
     this.cache.start();
     if (this.options.deliver) this.deliverer.start();
+    if (this.options.deliver && this.options.retentionMs > 0 && !this.pruneTimer) {
+      this.pruneTimer = setInterval(() => {
+        this.prune().catch((error) => this.options.logger.warn({ err: errorText(error) }, 'old webhook deliveries could not be pruned'));
+      }, PRUNE_INTERVAL_MS);
+      this.pruneTimer.unref();
+    }
+  }
+
+  /** Deletes what `notifyRetentionDays` no longer keeps (hourly on instances that deliver). */
+  prune(): Promise<{ deliveries: number; events: number }> {
+    if (this.options.retentionMs <= 0) return Promise.resolve({ deliveries: 0, events: 0 });
+    return this.deliveries.prune(this.options.knex, this.options.now() - this.options.retentionMs);
   }
 
   async stop(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
     await this.deliverer.stop();
     await this.cache.stop();
   }

@@ -11,6 +11,7 @@ import type { Migration } from './index.js';
  * - `notification_deliveries`: one row per event and endpoint, written in that same transaction, so a
  *   crash after the commit still delivers. Claimed by one instance at a time (`claimed_by`,
  *   `claimed_until`: a lease), retried on `next_attempt_at`.
+ * Rows past `notifyRetentionDays` are pruned (finished deliveries, then events left without any).
  */
 export const notifications: Migration = {
   name: '009_notifications',
@@ -32,6 +33,7 @@ export const notifications: Migration = {
       table.string('type', 40).notNullable();
       table.text('payload', 'mediumtext').notNullable().comment('the generic body, as sent');
       table.bigInteger('created_at').notNullable();
+      table.index(['created_at'], `${t.prefix}notify_event_created`);
     });
     await knex.schema.createTable(t.notificationDeliveries, (table) => {
       table.increments('id').primary();
@@ -50,6 +52,7 @@ export const notifications: Migration = {
       table.unique(['event_id', 'endpoint_id'], { indexName: `${t.prefix}notify_delivery_event_endpoint` });
       table.index(['status', 'next_attempt_at'], `${t.prefix}notify_delivery_due`);
       table.index(['endpoint_id', 'status'], `${t.prefix}notify_delivery_endpoint`);
+      table.index(['created_at'], `${t.prefix}notify_delivery_created`);
     });
   },
   async down(knex: Knex, t: Tables) {
