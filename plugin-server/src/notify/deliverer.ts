@@ -129,16 +129,16 @@ export class Deliverer {
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const { knex, deliveries, instanceId, now, timeoutMs, logger } = this.options;
     const sentAt = now();
-    const rendered = render(delivery.format, delivery.url, delivery.payload);
-    const headers = {
-      'content-type': rendered.contentType,
-      'user-agent': 'backup-telemetry-webhooks/1',
-      ...signatureHeaders(delivery.secret, delivery.event_id, Math.floor(sentAt / 1000), rendered.body),
-    };
     let status: number | null = null;
     let error: string | null = null;
     let retryAfterMs: number | undefined;
     try {
+      const rendered = render(delivery.format, delivery.url, delivery.payload);
+      const headers = {
+        'content-type': rendered.contentType,
+        'user-agent': 'backup-telemetry-webhooks/1',
+        ...signatureHeaders(delivery.secret, delivery.event_id, Math.floor(sentAt / 1000), rendered.body),
+      };
       const res = await fetch(rendered.url, {
         method: 'POST', headers, body: rendered.body, redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.closing.signal]),

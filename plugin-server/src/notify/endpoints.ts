@@ -143,9 +143,16 @@ export class EndpointCache {
     return this.rows.some((e) => e.disabled_at === null && types.some((t) => e.events.includes(t)));
   }
 
+  private started = 0;
+
+  /** Reloads the endpoints; a load started later always wins, so a refresh after a change never keeps an older list. */
   refresh(): Promise<void> {
-    this.loading ??= this.load().then((rows) => { this.rows = rows; }).finally(() => { this.loading = null; });
-    return this.loading;
+    const seq = ++this.started;
+    const load = this.load().then((rows) => { if (seq === this.started) this.rows = rows; });
+    // Tracked for stop(); its failure is the caller's to handle (through `load`), never unhandled here.
+    const tracked: Promise<void> = load.catch(() => undefined).finally(() => { if (this.loading === tracked) this.loading = null; });
+    this.loading = tracked;
+    return load;
   }
 
   start(): void {
@@ -157,6 +164,6 @@ export class EndpointCache {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.loading?.catch(() => undefined);
+    await this.loading;
   }
 }
