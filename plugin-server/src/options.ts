@@ -74,6 +74,8 @@ export interface TelemetryPluginOptions {
   notifyEndpointRefreshMs?: number;
   /** Days after its event a finished webhook delivery (delivered, failed, gone) and then the event are deleted; 0 keeps them forever. Default 30. */
   notifyRetentionDays?: number;
+  /** Hours between `machine.at_risk` reminders (`data.reminder: true`) while a VM stays at risk (the at-risk sweep's recorded state); 0: no reminders. Default 24. */
+  atRiskReminderHours?: number;
   /** `job.failed` and `job.stale` webhooks are sent once a VM's failures in a row reach this. Default 1 (every failure). */
   alertAfterConsecutiveFailures?: number;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
@@ -111,6 +113,7 @@ export interface ResolvedOptions {
   notifyConcurrency: number;
   notifyEndpointRefreshMs: number;
   notifyRetentionMs: number;
+  atRiskReminderMs: number;
   alertAfterConsecutiveFailures: number;
   logger: Logger;
   now: () => number;
@@ -181,6 +184,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     notifyConcurrency: atLeastOne('notifyConcurrency', options.notifyConcurrency, 4),
     notifyEndpointRefreshMs: atLeastOne('notifyEndpointRefreshMs', options.notifyEndpointRefreshMs, 5000),
     notifyRetentionMs: nonNegative('notifyRetentionDays', options.notifyRetentionDays, 30) * 86_400_000,
+    atRiskReminderMs: nonNegative('atRiskReminderHours', options.atRiskReminderHours, 24) * 3_600_000,
     alertAfterConsecutiveFailures: atLeastOne('alertAfterConsecutiveFailures', options.alertAfterConsecutiveFailures, 1),
     logger: options.logger ?? defaultLogger(),
     now: options.now ?? Date.now,

@@ -72,6 +72,8 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     concurrency: resolved.notifyConcurrency,
     endpointRefreshMs: resolved.notifyEndpointRefreshMs,
     retentionMs: resolved.notifyRetentionMs,
+    reminderMs: resolved.atRiskReminderMs,
+    transaction: (work) => store.transaction(work),
     configured: resolved.notificationEndpoints,
     alertAfterConsecutiveFailures: resolved.alertAfterConsecutiveFailures,
     onResult: (result) => metrics.notifyResult(result),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { reminderDue } from '../src/notify/alert-life.js';
 import { globPattern, wants } from '../src/notify/endpoints.js';
 import { ntfyTarget, plain, slackEscape } from '../src/notify/formats.js';
 import { GIVE_UP_AFTER_MS, nextAttemptAt, outcomeOf, parseRetryAfter } from '../src/notify/schedule.js';
@@ -268,6 +269,54 @@ for (const backend of backends()) {
         const left = (await hub.http.get('/api/v1/notifications/deliveries').expect(200)).body.deliveries;
         assert.deepEqual(left.map((d: { status: string }) => d.status).sort(), ['delivered', 'pending'], 'this month’s: one delivered, one still retrying');
         assert.equal(await countOf(hub, 'notificationEvents'), 1);
+      } finally {
+        await hub.close();
+        await receiver.close();
+      }
+    });
+  });
+}
+
+describe('at-risk reminders (pure)', () => {
+  it('is due atRiskReminderHours after the VM went at risk or was last reminded', () => {
+    const h = 3_600_000;
+    assert.equal(reminderDue(0, null, 23 * h, 24 * h), false);
+    assert.equal(reminderDue(0, null, 24 * h, 24 * h), true);
+    assert.equal(reminderDue(0, 24 * h, 47 * h, 24 * h), false);
+    assert.equal(reminderDue(10 * h, 2 * h, 34 * h, 24 * h), true, "an older episode's reminder does not count");
+    assert.equal(reminderDue(0, null, 1000 * h, 0), false, '0: off');
+  });
+});
+
+for (const backend of backends()) {
+  describe(`at-risk reminders on ${backend.name}`, { skip: backend.skip }, () => {
+    it('reminds once per atRiskReminderHours while a VM stays at risk, across concurrent passes, and stops when it is protected', async () => {
+      let offsetMs = 0;
+      const clock = monotonicClock();
+      const receiver = await startReceiver();
+      const hub = await apiHub(backend, { now: () => clock() + offsetMs, atRiskReminderHours: 24 });
+      try {
+        await hub.post({ url: receiver.url('/reminders'), events: ['machine.at_risk'], secret: SECRET }).expect(201);
+        await registerJob(hub.http, { vm_name: 'db-07' });
+        const wentAtRisk = clock() + offsetMs;
+        // What the at-risk sweep records when the VM goes at risk.
+        const summaries = () => hub.plugin.knex(hub.plugin.store.tables.machineSummaries).where({ vm_name: 'db-07' });
+        await summaries().update({ protection_state: 'at_risk', protection_changed_at: wentAtRisk });
+        const pass = async () => (await Promise.all([hub.plugin.notify.remindOnce(), hub.plugin.notify.remindOnce()])).flat();
+        assert.deepEqual(await pass(), []);
+        offsetMs += 24 * 3_600_000;
+        assert.deepEqual(await pass(), ['db-07'], 'one reminder, whichever pass won');
+        assert.deepEqual(await pass(), []);
+        offsetMs += 24 * 3_600_000;
+        assert.deepEqual(await pass(), ['db-07']);
+        await summaries().update({ protection_state: 'protected', protection_changed_at: clock() + offsetMs });
+        offsetMs += 48 * 3_600_000;
+        assert.deepEqual(await pass(), [], 'no reminder once protected');
+        await hub.deliver();
+        const hits = await receiver.waitFor(2);
+        const first = JSON.parse(hits[0]!.body);
+        assert.equal(first.type, 'machine.at_risk');
+        assert.deepEqual(first.data, { machine: { vm_name: 'db-07', protection: { status: 'at_risk' } }, reminder: true, at_risk_since: new Date(wentAtRisk).toISOString() });
       } finally {
         await hub.close();
         await receiver.close();

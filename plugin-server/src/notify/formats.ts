@@ -56,7 +56,9 @@ export function summarize(payload: WebhookPayload): Summary {
     'job.failed': () => [`${jobKind} of ${vmName} failed`, error],
     'job.cancelled': () => [`${jobKind} of ${vmName} cancelled`, error],
     'job.stale': () => [`${jobKind} of ${vmName} stalled`, error],
-    'machine.at_risk': () => [`${vmName} is at risk`, reason],
+    'machine.at_risk': () => (data.reminder
+      ? [`${vmName} is still at risk`, reason || `at risk since ${plain(data.at_risk_since, 40)}`]
+      : [`${vmName} is at risk`, reason]),
     'machine.protected': () => [`${vmName} is protected again`, reason],
     test: () => ['Test notification from Backup Telemetry', 'If you read this, the endpoint works.'],
   };

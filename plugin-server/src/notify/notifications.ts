@@ -7,7 +7,9 @@ import type { Statement } from '../fleet/summary-sql.js';
 import type { JobState } from '../ingest/apply.js';
 import type { Logger } from '../logger.js';
 import type { Tables } from '../store/tables.js';
+import { isMysql } from '../store/dialect.js';
 import { toBackupJob } from '../store/rows.js';
+import { reminderQueries } from './alert-life.js';
 import { Deliverer, type DeliveryResult } from './deliverer.js';
 import { deliveryQueries } from './deliveries.js';
 import { EndpointCache, endpointQueries } from './endpoints.js';
@@ -26,6 +28,10 @@ export interface NotifyOptions {
   endpointRefreshMs: number;
   /** Finished deliveries and their events are deleted this long after the event; 0 keeps them. */
   retentionMs: number;
+  /** A VM that stays at risk gets a `machine.at_risk` reminder this often; 0: never. */
+  reminderMs: number;
+  /** A write transaction the store's way (on SQLite, taking the write lock first). */
+  transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
   /** Endpoints from the `notificationEndpoints` option, upserted at `start()`. */
   configured: readonly NotificationEndpointRequest[];
   /** `job.failed` and `job.stale` go out once the VM's failures in a row reach this. */
@@ -37,6 +43,8 @@ export type MachineEventType = 'machine.at_risk' | 'machine.protected';
 
 const JOB_EVENT: Record<string, NotificationEventType> = { completed: 'job.completed', failed: 'job.failed', cancelled: 'job.cancelled' };
 const PRUNE_INTERVAL_MS = 3_600_000;
+const REMINDER_CHECK_MS = 60_000;
+const REMINDERS_PER_PASS = 500;
 const GATED: ReadonlySet<NotificationEventType> = new Set(['job.failed', 'job.stale']);
 
 /**
@@ -49,11 +57,14 @@ export class Notifications {
   readonly cache: EndpointCache;
   readonly deliverer: Deliverer;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private reminderTimer: NodeJS.Timeout | null = null;
+  private readonly reminders: ReturnType<typeof reminderQueries>;
 
   constructor(private readonly options: NotifyOptions) {
     const { knex, tables, logger } = options;
     this.endpoints = endpointQueries(tables);
     this.deliveries = deliveryQueries(tables);
+    this.reminders = reminderQueries(tables, isMysql(knex));
     this.cache = new EndpointCache(() => this.endpoints.all(knex), options.endpointRefreshMs, (error) => logger.warn({ err: errorText(error) }, 'webhook endpoints could not be refreshed'));
     this.deliverer = new Deliverer({
       knex, deliveries: this.deliveries, logger, now: options.now,
@@ -79,6 +90,35 @@ export class Notifications {
       }, PRUNE_INTERVAL_MS);
       this.pruneTimer.unref();
     }
+    if (this.options.deliver && this.options.reminderMs > 0 && !this.reminderTimer) {
+      this.reminderTimer = setInterval(() => {
+        this.remindOnce().catch((error) => this.options.logger.warn({ err: errorText(error) }, 'at-risk reminders could not be sent'));
+      }, REMINDER_CHECK_MS);
+      this.reminderTimer.unref();
+    }
+  }
+
+  /**
+   * One reminder pass (every minute on instances that deliver): each VM still at risk
+   * `atRiskReminderHours` after it went at risk or was last reminded gets `machine.at_risk` with
+   * `data.reminder: true`, once across instances. Nothing is read when no endpoint wants `machine.at_risk`.
+   */
+  async remindOnce(): Promise<string[]> {
+    const every = this.options.reminderMs;
+    if (every <= 0 || !this.cache.anyWants(['machine.at_risk'])) return [];
+    const nowMs = this.options.now();
+    const reminded: string[] = [];
+    for (const due of await this.reminders.due(this.options.knex, nowMs, every, REMINDERS_PER_PASS)) {
+      const sent = await this.options.transaction(async (trx) => {
+        if (!(await this.reminders.claim(trx, due.vm_name, nowMs, every))) return false;
+        const data = { machine: { vm_name: due.vm_name, protection: { status: 'at_risk' } }, reminder: true, at_risk_since: new Date(due.at_risk_since).toISOString() };
+        await this.run(trx, [this.event('machine.at_risk', data, due.vm_name, nowMs)]);
+        return true;
+      });
+      if (sent) reminded.push(due.vm_name);
+    }
+    if (reminded.length) this.deliverer.kick();
+    return reminded;
   }
 
   /** Deletes what `notifyRetentionDays` no longer keeps (hourly on instances that deliver). */
@@ -89,7 +129,9 @@ export class Notifications {
 
   async stop(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.reminderTimer) clearInterval(this.reminderTimer);
     this.pruneTimer = null;
+    this.reminderTimer = null;
     await this.deliverer.stop();
     await this.cache.stop();
   }
@@ -139,7 +181,7 @@ export class Notifications {
 
   /** `POST /notifications/endpoints/:id/test`: a `test` event to this endpoint only, through the outbox, whatever its filters. */
   async sendTest(endpointId: string): Promise<string> {
-    const { knex, tables } = this.options;
+    const { knex } = this.options;
     const nowMs = this.options.now();
     const endpoint = await this.endpoints.find(knex, endpointId);
     if (!endpoint) throw new TelemetryError('endpoint_not_found', `no notification endpoint with id ${endpointId}`, { field: 'id' });
@@ -147,7 +189,7 @@ export class Notifications {
       id: eventId(nowMs), type: 'test', created_at: nowMs, endpoints: [endpoint],
       payloadText: payloadText('test', nowMs, { endpoint_id: endpoint.id, message: 'Test notification from Backup Telemetry' }),
     };
-    await knex.transaction(async (trx) => { await this.run(trx, [event]); });
+    await this.options.transaction(async (trx) => { await this.run(trx, [event]); });
     this.deliverer.kick();
     return event.id;
   }

@@ -17,6 +17,8 @@ export interface Tables {
   notificationEndpoints: string;
   notificationEvents: string;
   notificationDeliveries: string;
+  /** When each at-risk VM was last reminded about (migration 009). */
+  notificationReminders: string;
   migrations: string;
   prefix: string;
 }
@@ -39,6 +41,7 @@ export function tableNames(prefix = ''): Tables {
     notificationEndpoints: `${prefix}notification_endpoints`,
     notificationEvents: `${prefix}notification_events`,
     notificationDeliveries: `${prefix}notification_deliveries`,
+    notificationReminders: `${prefix}notification_reminders`,
     migrations: `${prefix}telemetry_migrations`,
   };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { exactCollation, isMysql } from '../dialect.js';
 import type { Tables } from '../tables.js';
 import type { Migration } from './index.js';
 
@@ -12,10 +13,13 @@ import type { Migration } from './index.js';
  *   crash after the commit still delivers. Claimed by one instance at a time (`claimed_by`,
  *   `claimed_until`: a lease), retried on `next_attempt_at`.
  * Rows past `notifyRetentionDays` are pruned (finished deliveries, then events left without any).
+ * - `notification_reminders`: when a VM that stays at risk was last reminded about; a conditional
+ *   UPDATE of it decides which instance sends each reminder.
  */
 export const notifications: Migration = {
   name: '009_notifications',
   async up(knex: Knex, t: Tables) {
+    const collation = isMysql(knex) ? await exactCollation(knex) : null;
     await knex.schema.createTable(t.notificationEndpoints, (table) => {
       table.string('id', 40).primary();
       table.text('url').notNullable();
@@ -54,8 +58,15 @@ export const notifications: Migration = {
       table.index(['endpoint_id', 'status'], `${t.prefix}notify_delivery_endpoint`);
       table.index(['created_at'], `${t.prefix}notify_delivery_created`);
     });
+    await knex.schema.createTable(t.notificationReminders, (table) => {
+      const name = table.string('vm_name', 255).notNullable();
+      (collation ? name.collate(collation) : name).primary();
+      table.bigInteger('reminded_at').notNullable();
+      if (collation) table.charset('utf8mb4');
+    });
   },
   async down(knex: Knex, t: Tables) {
+    await knex.schema.dropTableIfExists(t.notificationReminders);
     await knex.schema.dropTableIfExists(t.notificationDeliveries);
     await knex.schema.dropTableIfExists(t.notificationEvents);
     await knex.schema.dropTableIfExists(t.notificationEndpoints);
