@@ -33,10 +33,16 @@ export function reminderQueries(tables: Tables, mysql: boolean) {
         .select('s.vm_name', 's.protection_changed_at').orderBy('s.vm_name').limit(limit);
       return rows.map((row: Record<string, unknown>) => ({ vm_name: String(row.vm_name), at_risk_since: Number(row.protection_changed_at) }));
     },
-    /** The conditional write that makes one instance the sender of this reminder (in the caller's transaction). */
-    async claim(trx: Knex.Transaction, vmName: string, nowMs: number, everyMs: number): Promise<boolean> {
+    /**
+     * The VM's reminder row, created if missing, outside any transaction: two transactions that both
+     * inserted it and then updated it would deadlock on InnoDB's locks of the duplicate key.
+     */
+    async ensure(db: Knex, vmName: string): Promise<void> {
       const ignore = mysql ? 'INSERT IGNORE INTO ?? (vm_name, reminded_at) VALUES (?, 0)' : 'INSERT INTO ?? (vm_name, reminded_at) VALUES (?, 0) ON CONFLICT DO NOTHING';
-      await trx.raw(ignore, [r, vmName]);
+      await db.raw(ignore, [r, vmName]);
+    },
+    /** The conditional UPDATE that makes one instance the sender of this reminder (in the caller's transaction, after `ensure`). */
+    async claim(trx: Knex.Transaction, vmName: string, nowMs: number, everyMs: number): Promise<boolean> {
       return (await trx(r).where('vm_name', vmName).where('reminded_at', '<=', nowMs - everyMs).update({ reminded_at: nowMs })) === 1;
     },
   };

@@ -109,6 +109,7 @@ export class Notifications {
     const nowMs = this.options.now();
     const reminded: string[] = [];
     for (const due of await this.reminders.due(this.options.knex, nowMs, every, REMINDERS_PER_PASS)) {
+      await this.reminders.ensure(this.options.knex, due.vm_name);
       const sent = await this.options.transaction(async (trx) => {
         if (!(await this.reminders.claim(trx, due.vm_name, nowMs, every))) return false;
         const data = { machine: { vm_name: due.vm_name, protection: { status: 'at_risk' } }, reminder: true, at_risk_since: new Date(due.at_risk_since).toISOString() };

@@ -46,24 +46,38 @@ export function payloadText(type: NotificationEventType, nowMs: number, data: Re
 
 const DELIVERY_COLUMNS = 'event_id, endpoint_id, status, attempts, next_attempt_at, created_at';
 
-/** The statements that write the events and one pending delivery per endpoint, due at once. Events without endpoints write nothing. */
-export function outboxStatements(tables: Tables, events: readonly OutboxEvent[]): Statement[] {
+/** Rows per multi-row INSERT: 4 bindings each, far below SQLite's 32,766 variables per statement. */
+const ROWS_PER_INSERT = 500;
+
+function insertRows(table: string, columns: string, placeholders: string, rows: (string | number)[][]): Statement[] {
   const out: Statement[] = [];
-  for (const event of events) {
-    if (event.endpoints.length === 0) continue;
-    const values = [event.id, event.type, event.payloadText, event.created_at];
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    out.push({ sql: `INSERT INTO ?? (${columns}) VALUES ${chunk.map(() => placeholders).join(', ')}`, bindings: [table, ...chunk.flat()] });
+  }
+  return out;
+}
+
+/**
+ * The statements that write the events and one pending delivery per endpoint, due at once: one
+ * multi-row INSERT of events and one of deliveries for the ungated ones, and per gated event an
+ * INSERT … SELECT that writes it (and then its deliveries) only if the VM's failures reached the count.
+ * Events without endpoints write nothing.
+ */
+export function outboxStatements(tables: Tables, events: readonly OutboxEvent[]): Statement[] {
+  const wanted = events.filter((e) => e.endpoints.length > 0);
+  const plain = wanted.filter((e) => !e.whenFailuresReach);
+  const out = [
+    ...insertRows(tables.notificationEvents, 'id, type, payload, created_at', '(?, ?, ?, ?)', plain.map((e) => [e.id, e.type, e.payloadText, e.created_at])),
+    ...insertRows(tables.notificationDeliveries, DELIVERY_COLUMNS, "(?, ?, 'pending', 0, ?, ?)",
+      plain.flatMap((e) => e.endpoints.map((endpoint) => [e.id, endpoint.id, e.created_at, e.created_at]))),
+  ];
+  for (const event of wanted) {
     const gate = event.whenFailuresReach;
-    if (!gate) {
-      out.push({ sql: 'INSERT INTO ?? (id, type, payload, created_at) VALUES (?, ?, ?, ?)', bindings: [tables.notificationEvents, ...values] });
-      out.push({
-        sql: `INSERT INTO ?? (${DELIVERY_COLUMNS}) VALUES ${event.endpoints.map(() => "(?, ?, 'pending', 0, ?, ?)").join(', ')}`,
-        bindings: [tables.notificationDeliveries, ...event.endpoints.flatMap((e) => [event.id, e.id, event.created_at, event.created_at])],
-      });
-      continue;
-    }
+    if (!gate) continue;
     out.push({
       sql: 'INSERT INTO ?? (id, type, payload, created_at) SELECT ?, ?, ?, ? FROM ?? WHERE vm_name = ? AND consecutive_failures >= ?',
-      bindings: [tables.notificationEvents, ...values, tables.machineSummaries, gate.vm_name, gate.count],
+      bindings: [tables.notificationEvents, event.id, event.type, event.payloadText, event.created_at, tables.machineSummaries, gate.vm_name, gate.count],
     });
     // Deliveries follow their event: none where the gate kept the event out.
     for (const endpoint of event.endpoints) {
