@@ -40,7 +40,7 @@ export interface TelemetryPluginOptions {
   verifyIngest?: VerifyIngest;
   /** Guards every REST read and socket subscription: return false to answer 403. Default: everyone may view. */
   authorizeViewer?: AuthorizeViewer;
-  /** Guards the admin API (`PUT /machines/:vm_name/policy`): return false for 403. Default: none, so every admin call is refused with 403. */
+  /** Guards the admin API (`PUT /machines/:vm_name/policy`; `/notifications/*`, asked with `{action: 'notifications'}`): return false for 403. Default: none, so every admin call is refused with 403. */
   authorizeAdmin?: AuthorizeAdmin;
   /** RPO of VMs without a policy of their own, in hours (down to 1/60); null: such VMs are not monitored. Default 24. */
   defaultRpoHours?: number | null;
