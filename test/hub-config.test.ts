@@ -2,7 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_DATABASE_URL, DEFAULT_PORT, readConfig } from '../examples/hub/src/config.js';
+import { ConfigError, DEFAULT_DATABASE_URL, DEFAULT_PORT, DEFAULT_WEBHOOK_EVENTS, readConfig } from '../examples/hub/src/config.js';
+import { pluginOptions } from '../examples/hub/src/app.js';
+import pino from 'pino';
 import { ROOT } from './support/processes.js';
 
 describe('example hub configuration', () => {
@@ -68,6 +70,35 @@ describe('example hub configuration', () => {
   ] as const) {
     it(`names ${variable} and the bad value ${JSON.stringify(value)}`, () => {
       assert.throws(() => readConfig({ [variable]: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message) && error.message.includes(JSON.stringify(value)));
+    });
+  }
+
+  it('reads one webhook endpoint from TELEMETRY_WEBHOOK_* and hands it to the plugin', () => {
+    assert.equal(readConfig({}).webhook, undefined);
+    assert.equal(readConfig({}).notifications, true);
+    const config = readConfig({
+      TELEMETRY_WEBHOOK_URL: 'https://hooks.example.com/backup', TELEMETRY_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      TELEMETRY_WEBHOOK_EVENTS: 'job.failed, machine.at_risk', TELEMETRY_NOTIFICATIONS: 'off',
+    });
+    assert.deepEqual(config.webhook, { url: 'https://hooks.example.com/backup', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', format: 'generic', events: ['job.failed', 'machine.at_risk'] });
+    const options = pluginOptions(config, pino({ level: 'silent' }));
+    assert.deepEqual(options.notificationEndpoints, [config.webhook]);
+    assert.equal(options.notifications, false);
+    const slack = readConfig({ TELEMETRY_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X', TELEMETRY_WEBHOOK_FORMAT: 'slack' });
+    assert.deepEqual([slack.webhook?.format, slack.webhook?.secret, slack.webhook?.events], ['slack', undefined, DEFAULT_WEBHOOK_EVENTS]);
+    assert.equal(pluginOptions(slack, pino({ level: 'silent' })).notifications, undefined, 'on by default: the plugin default applies');
+  });
+
+  for (const [env, variable, message] of [
+    [{ TELEMETRY_WEBHOOK_URL: 'ftp://x/y', TELEMETRY_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, 'TELEMETRY_WEBHOOK_URL', /expected an http\(s\) URL/],
+    [{ TELEMETRY_WEBHOOK_URL: 'https://x/y' }, 'TELEMETRY_WEBHOOK_SECRET', /is required with the generic format/],
+    [{ TELEMETRY_WEBHOOK_URL: 'https://x/y', TELEMETRY_WEBHOOK_FORMAT: 'teams' }, 'TELEMETRY_WEBHOOK_FORMAT', /expected one of generic, slack, ntfy, got "teams"/],
+    [{ TELEMETRY_WEBHOOK_URL: 'https://x/y', TELEMETRY_WEBHOOK_FORMAT: 'ntfy', TELEMETRY_WEBHOOK_EVENTS: 'job.failed,job.boom' }, 'TELEMETRY_WEBHOOK_EVENTS', /got "job.boom"/],
+    [{ TELEMETRY_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, 'TELEMETRY_WEBHOOK_SECRET', /is set but TELEMETRY_WEBHOOK_URL is not/],
+    [{ TELEMETRY_NOTIFICATIONS: 'no' }, 'TELEMETRY_NOTIFICATIONS', /expected on or off, got "no"/],
+  ] as const) {
+    it(`names ${variable} when ${JSON.stringify(env)}`, () => {
+      assert.throws(() => readConfig(env), (error: unknown) => error instanceof ConfigError && error.variable === variable && message.test(error.message));
     });
   }
 

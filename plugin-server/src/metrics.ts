@@ -18,6 +18,7 @@ export class TelemetryMetrics {
   private readonly jobDuration = new Histogram({ name: 'bt_job_duration_seconds', help: 'Duration of jobs this instance ended, start to end', labelNames: ['job_type', 'status'] as const, buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400], registers: [this.registry] });
   private readonly jobSize = new Histogram({ name: 'bt_job_size_bytes', help: 'Bytes transferred by jobs this instance ended', labelNames: ['job_type', 'status'] as const, buckets: [2 ** 20, 2 ** 24, 2 ** 27, 2 ** 30, 2 ** 32, 2 ** 34, 2 ** 36, 2 ** 38, 2 ** 40, 2 ** 42], registers: [this.registry] });
   private readonly protectionChanges = new Counter({ name: 'bt_machine_protection_changes_total', help: 'machine:at_risk (status at_risk) and machine:protected (status protected or warning) events this instance published', labelNames: ['status'] as const, registers: [this.registry] });
+  private readonly notifyDeliveries = new Counter({ name: 'bt_notify_deliveries_total', help: 'Webhook attempts this instance made, by result: delivered, retried (will be tried again), failed (given up after 24 h), gone (410)', labelNames: ['result'] as const, registers: [this.registry] });
   private readonly rollup = new Histogram({ name: 'bt_rollup_duration_seconds', help: 'Time to roll an ended job up (read, compute, delete snapshots)', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
 
   constructor(gauges: { runningJobs(): Promise<number>; viewers(): number }, fleet?: FleetSeriesSource) {
@@ -72,6 +73,21 @@ export class TelemetryMetrics {
 
   protectionChanged(status: string): void {
     this.protectionChanges.inc({ status });
+  }
+
+  notifyResult(result: 'delivered' | 'retried' | 'failed' | 'gone'): void {
+    this.notifyDeliveries.inc({ result });
+  }
+
+  /** Webhook queue gauges, read from the store (one query shared by both, cached `cacheMs` like the per-VM series): the same from every instance. */
+  watchNotifyQueue(read: () => Promise<{ depth: number; oldest_seconds: number }>, cacheMs: number): void {
+    let pending: { at: number; value: Promise<{ depth: number; oldest_seconds: number }> } | null = null;
+    const once = () => {
+      if (!pending || Date.now() - pending.at > cacheMs) pending = { at: Date.now(), value: read().catch((error) => { pending = null; throw error; }) };
+      return pending.value;
+    };
+    new Gauge({ name: 'bt_notify_queue_depth', help: 'Webhook deliveries pending (due now or waiting to be retried)', registers: [this.registry], async collect() { this.set((await once()).depth); } });
+    new Gauge({ name: 'bt_notify_oldest_undelivered_seconds', help: 'Age of the event of the oldest pending webhook delivery; 0 when none is pending', registers: [this.registry], async collect() { this.set((await once()).oldest_seconds); } });
   }
 
   rolledUp(seconds: number): void {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuthorizeAdmin, AuthorizeViewer, VerifyIngest } from './access/access.js';
-import { POLICY_LIMITS } from '@backup-telemetry/contract';
+import { POLICY_LIMITS, validateEndpointRequest, type NotificationEndpointRequest } from '@backup-telemetry/contract';
 import { resolveAllowedOrigins, type AllowedOrigins } from './access/origin.js';
 import { defaultLogger, type Logger } from './logger.js';
 
@@ -40,7 +40,7 @@ export interface TelemetryPluginOptions {
   verifyIngest?: VerifyIngest;
   /** Guards every REST read and socket subscription: return false to answer 403. Default: everyone may view. */
   authorizeViewer?: AuthorizeViewer;
-  /** Guards the admin API (`PUT`/`DELETE /machines/:vm_name/policy`, target `{action: 'set_policy', vm_name}`): return false for 403, throw `TelemetryError('unauthorized')` for 401. Default: none, so every admin call is refused with 403. */
+  /** Guards the admin API (`PUT`/`DELETE /machines/:vm_name/policy`, target `{action: 'set_policy', vm_name}`; `/notifications/*`, target `{action: 'notifications'}`): return false for 403, throw `TelemetryError('unauthorized')` for 401. Default: none, so every admin call is refused with 403. */
   authorizeAdmin?: AuthorizeAdmin;
   /** RPO of VMs without a policy of their own, in hours (down to 1/60); null: such VMs are not monitored. Default 24. */
   defaultRpoHours?: number | null;
@@ -60,6 +60,24 @@ export interface TelemetryPluginOptions {
   allowedOrigins?: readonly string[];
   /** Job registrations (`POST /backups`) per token (per address when ingest is open) per minute before 429 (per hub instance); 0 disables. Default 12,000 (200/s: a 10,000-VM fleet sharing one token may all start in the same minute). */
   rateLimitRegistrationsPerMinute?: number;
+  /** Webhook endpoints configured by the host (same shape as `POST /notifications/endpoints`; a `generic` one needs its `secret`), upserted at `migrate()`. Default none. */
+  notificationEndpoints?: readonly NotificationEndpointRequest[];
+  /** Run the webhook deliverer on this instance (safe on every instance at once). Events are written to the outbox either way. Default true. */
+  notifications?: boolean;
+  /** Milliseconds between two looks for due webhook deliveries. Default 1000. */
+  notifyPollIntervalMs?: number;
+  /** Milliseconds a webhook receiver has to answer before the attempt counts as failed. Default 10,000 (10 s). */
+  notifyTimeoutMs?: number;
+  /** Webhook attempts in flight at once per instance. Default 4. */
+  notifyConcurrency?: number;
+  /** Milliseconds between two reloads of the webhook endpoints cached in memory (an endpoint created on another instance is seen here that much later). Default 5000. */
+  notifyEndpointRefreshMs?: number;
+  /** Days after its event a finished webhook delivery (delivered, failed, gone) and then the event are deleted; 0 keeps them forever. Default 30. */
+  notifyRetentionDays?: number;
+  /** Hours between `machine.at_risk` reminders (`data.reminder: true`) while a VM stays at risk (the at-risk sweep's recorded state); 0: no reminders. Default 24. */
+  atRiskReminderHours?: number;
+  /** `job.failed` and `job.stale` webhooks are sent once a VM's failures in a row reach this. Default 1 (every failure). */
+  alertAfterConsecutiveFailures?: number;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
   logger?: Logger;
   /** Clock in epoch ms (tests). Default `Date.now`. */
@@ -88,6 +106,15 @@ export interface ResolvedOptions {
   staleCheckCron: string;
   staleWarnAfterMs: number;
   staleFailAfterMs: number;
+  notificationEndpoints: NotificationEndpointRequest[];
+  notifications: boolean;
+  notifyPollIntervalMs: number;
+  notifyTimeoutMs: number;
+  notifyConcurrency: number;
+  notifyEndpointRefreshMs: number;
+  notifyRetentionMs: number;
+  atRiskReminderMs: number;
+  alertAfterConsecutiveFailures: number;
   logger: Logger;
   now: () => number;
 }
@@ -106,6 +133,24 @@ function defaultRpo(value: number | null | undefined): number | null {
   }
   return value;
 }
+
+function endpointsOption(value: readonly NotificationEndpointRequest[] | undefined): NotificationEndpointRequest[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new Error('notificationEndpoints must be a list of endpoints');
+  return value.map((raw, i) => {
+    const field = `notificationEndpoints[${i}]`;
+    let endpoint: NotificationEndpointRequest;
+    try {
+      endpoint = validateEndpointRequest(raw, field);
+    } catch (error) {
+      throw new Error((error as Error).message);
+    }
+    if ((endpoint.format ?? 'generic') === 'generic' && endpoint.secret === undefined) throw new Error(`${field}.secret is required for a generic endpoint (its receiver verifies signatures with it)`);
+    return endpoint;
+  });
+}
+
+const atLeastOne = (name: string, value: number | undefined, fallback: number) => Math.max(1, Math.floor(nonNegative(name, value, fallback)));
 
 export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions {
   const maxChartPoints = nonNegative('maxChartPoints', options.maxChartPoints, 200);
@@ -132,6 +177,15 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     staleCheckCron: options.staleCheckCron ?? '*/30 * * * * *',
     staleWarnAfterMs: nonNegative('staleWarnAfterSeconds', options.staleWarnAfterSeconds, 60) * 1000,
     staleFailAfterMs: nonNegative('staleFailAfterSeconds', options.staleFailAfterSeconds, 300) * 1000,
+    notificationEndpoints: endpointsOption(options.notificationEndpoints),
+    notifications: options.notifications ?? true,
+    notifyPollIntervalMs: atLeastOne('notifyPollIntervalMs', options.notifyPollIntervalMs, 1000),
+    notifyTimeoutMs: atLeastOne('notifyTimeoutMs', options.notifyTimeoutMs, 10_000),
+    notifyConcurrency: atLeastOne('notifyConcurrency', options.notifyConcurrency, 4),
+    notifyEndpointRefreshMs: atLeastOne('notifyEndpointRefreshMs', options.notifyEndpointRefreshMs, 5000),
+    notifyRetentionMs: nonNegative('notifyRetentionDays', options.notifyRetentionDays, 30) * 86_400_000,
+    atRiskReminderMs: nonNegative('atRiskReminderHours', options.atRiskReminderHours, 24) * 3_600_000,
+    alertAfterConsecutiveFailures: atLeastOne('alertAfterConsecutiveFailures', options.alertAfterConsecutiveFailures, 1),
     logger: options.logger ?? defaultLogger(),
     now: options.now ?? Date.now,
   };

@@ -12,6 +12,7 @@ import { IngestPipeline } from './ingest/pipeline.js';
 import type { LiveContext } from './live/context.js';
 import { attachLive } from './live/namespace.js';
 import { LiveCharts } from './queries/live-chart.js';
+import { Notifications } from './notify/notifications.js';
 import { cachedFleetSeries, readFleetSeries } from './fleet/prometheus.js';
 import { resolveOptions, type TelemetryPluginOptions } from './options.js';
 import { clearPolicy, readPolicy, setPolicy, type MachinePolicy } from './protection/policy.js';
@@ -53,6 +54,12 @@ export interface TelemetryPlugin {
    * TelemetryError naming it (`jobs[3].completed_at`) and nothing is written. Sends no events.
    */
   importJobs(jobs: readonly unknown[], options?: ImportOptions): Promise<ImportResult>;
+
+  /**
+   * Webhooks: endpoints, the outbox and this instance's deliverer. `notify.enqueueMachineEvent(trx, type, data)`
+   * writes `machine.at_risk` / `machine.protected` in the caller's transaction; `notify.deliverer.runOnce()` sends what is due.
+   */
+  notify: Notifications;
   store: Store;
   knex: Knex;
   /** Stops taking telemetry, commits what is queued, stops the cron task and socket handlers; closes a database it opened itself. */
@@ -76,6 +83,24 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     viewers: () => namespaces.reduce((n, nsp) => n + nsp.sockets.size, 0),
   }, cachedFleetSeries(() => readFleetSeries(store, defaultPolicy, now()), resolved.metricsCacheMs, now));
   const outage = new DatabaseOutage(store, logger, metrics, now);
+  const notify = new Notifications({
+    knex, tables: store.tables, logger, now,
+    deliver: resolved.notifications,
+    pollIntervalMs: resolved.notifyPollIntervalMs,
+    timeoutMs: resolved.notifyTimeoutMs,
+    concurrency: resolved.notifyConcurrency,
+    endpointRefreshMs: resolved.notifyEndpointRefreshMs,
+    retentionMs: resolved.notifyRetentionMs,
+    reminderMs: resolved.atRiskReminderMs,
+    transaction: (work) => store.transaction(work),
+    configured: resolved.notificationEndpoints,
+    alertAfterConsecutiveFailures: resolved.alertAfterConsecutiveFailures,
+    onResult: (result) => metrics.notifyResult(result),
+  });
+  metrics.watchNotifyQueue(async () => {
+    const queue = await notify.deliveries.queue(knex);
+    return { depth: queue.depth, oldest_seconds: queue.oldest_created_at === null ? 0 : Math.max(0, (now() - queue.oldest_created_at) / 1000) };
+  }, resolved.metricsCacheMs);
   const pipeline = new IngestPipeline(store, events, logger, {
     snapshotIntervalMs: resolved.snapshotIntervalMs,
     maxChartPoints,
@@ -88,11 +113,12 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     jobLimiter: new RateLimiter(resolved.rateLimitPerMinute, now),
     sourceLimiter: new RateLimiter(resolved.rateLimitPerSourcePerMinute, now),
     outage,
+    notify,
   });
   const charts = new LiveCharts(store, pipeline.rollups, maxChartPoints, now);
   const readLimiter = new ReadLimiter(resolved.readRateLimitPerSourcePerMinute, now);
   const registrationLimiter = new RateLimiter(resolved.rateLimitRegistrationsPerMinute, now, { unit: 'registrations' });
-  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, defaultPolicy });
+  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, defaultPolicy, notify });
   const stale = new StaleDetector(store, events, logger, {
     cron: resolved.staleCheckCron,
     warnAfterMs: resolved.staleWarnAfterMs,
@@ -103,6 +129,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     rollups: pipeline.rollups,
     outage,
     defaultPolicy,
+    notify,
   });
   if (resolved.staleDetection) stale.start();
 
@@ -117,11 +144,15 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     ingest: pipeline,
     events,
     stale,
+    notify,
     store,
     knex,
     metrics,
     ingestOpen: access.ingestOpen,
-    migrate: () => store.migrate(),
+    async migrate() {
+      await store.migrate();
+      if (!closed) await notify.start();
+    },
     setPolicy: (vmName, policy) => setPolicy(store, vmName, policy, defaultPolicy, now()),
     getPolicy: (vmName) => readPolicy(store, vmName, defaultPolicy, now()),
     clearPolicy: (vmName) => clearPolicy(store, vmName, defaultPolicy, now()),
@@ -137,6 +168,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
       closed = true;
       await stale.stop();
       await pipeline.close();
+      await notify.stop();
       for (const detach of detachers.splice(0)) await detach();
       events.removeAllListeners();
       if (ownsKnex) await knex.destroy();

@@ -40,6 +40,8 @@ export function pluginOptions(config: HubConfig, logger: PinoLogger): TelemetryP
     allowedOrigins: config.corsOrigins.length ? config.corsOrigins : undefined,
     defaultRpoHours: config.defaultRpoHours,
     authorizeAdmin: config.adminTokens.length ? adminTokenCheck(config.adminTokens) : undefined,
+    notificationEndpoints: config.webhook ? [{ url: config.webhook.url, events: config.webhook.events, format: config.webhook.format, ...(config.webhook.secret ? { secret: config.webhook.secret } : {}) }] : undefined,
+    notifications: config.notifications ? undefined : false,
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TelemetryPluginOptions;
 }

@@ -1,4 +1,5 @@
 /** The example hub's configuration, read from environment variables. Pure: give it any env object. */
+import { NOTIFICATION_EVENT_TYPES } from '@backup-telemetry/contract';
 
 export interface HubConfig {
   port: number;
@@ -24,6 +25,10 @@ export interface HubConfig {
    * `allowedOrigins`). Empty: only pages served by the hub itself (no CORS headers); `*`: any origin.
    */
   corsOrigins: string[];
+  /** One webhook endpoint from `TELEMETRY_WEBHOOK_*` (the plugin's `notificationEndpoints`), or none. */
+  webhook: WebhookConfig | undefined;
+  /** `TELEMETRY_NOTIFICATIONS=off`: this instance writes webhook events but does not send them (another instance does). */
+  notifications: boolean;
   logLevel: string;
   /**
    * The living demo (`TELEMETRY_DEMO`): `auto` (default) fills a demo fleet and keeps a few jobs
@@ -35,6 +40,16 @@ export interface HubConfig {
 
 export const DEMO_MODES = ['auto', 'on', 'off'] as const;
 export type DemoMode = (typeof DEMO_MODES)[number];
+export interface WebhookConfig {
+  url: string;
+  secret: string | undefined;
+  format: 'generic' | 'slack' | 'ntfy';
+  events: string[];
+}
+
+/** What `TELEMETRY_WEBHOOK_EVENTS` defaults to: what needs a person. */
+export const DEFAULT_WEBHOOK_EVENTS = ['job.failed', 'job.stale', 'machine.at_risk', 'machine.protected'];
+const WEBHOOK_FORMATS = ['generic', 'slack', 'ntfy'] as const;
 
 /** A bad environment value: the message names the variable, the value and what is expected. */
 export class ConfigError extends Error {
@@ -125,6 +140,8 @@ export function readConfig(env: Env = process.env): HubConfig {
     defaultRpoHours: rpoHours(env),
     corsOrigins: corsOrigins(env),
     rateLimitPerMinute: number(env, 'TELEMETRY_RATE_LIMIT_PER_MINUTE', (n) => Number.isInteger(n) && n > 0, 'a positive whole number of updates per minute per job'),
+    webhook: webhook(env),
+    notifications: onOff(env, 'TELEMETRY_NOTIFICATIONS', true),
     logLevel,
     demo: demoMode(env),
   };
@@ -134,6 +151,31 @@ function demoMode(env: Env): DemoMode {
   const raw = value(env, 'TELEMETRY_DEMO')?.toLowerCase() ?? 'auto';
   if (!(DEMO_MODES as readonly string[]).includes(raw)) throw new ConfigError('TELEMETRY_DEMO', `expected auto, on or off, got ${JSON.stringify(value(env, 'TELEMETRY_DEMO'))}`);
   return raw as DemoMode;
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new ConfigError(name, `expected on or off, got ${JSON.stringify(raw)}`);
+}
+
+/** The plugin validates the endpoint again at start; here each variable is named for what it holds. */
+function webhook(env: Env): WebhookConfig | undefined {
+  const target = url(env, 'TELEMETRY_WEBHOOK_URL', undefined, /^https?:\/\/\S+$/, 'an http(s) URL');
+  const others = ['TELEMETRY_WEBHOOK_SECRET', 'TELEMETRY_WEBHOOK_FORMAT', 'TELEMETRY_WEBHOOK_EVENTS'].filter((name) => value(env, name) !== undefined);
+  if (target === undefined) {
+    if (others.length) throw new ConfigError(others[0]!, 'is set but TELEMETRY_WEBHOOK_URL is not');
+    return undefined;
+  }
+  const format = value(env, 'TELEMETRY_WEBHOOK_FORMAT') ?? 'generic';
+  if (!(WEBHOOK_FORMATS as readonly string[]).includes(format)) throw new ConfigError('TELEMETRY_WEBHOOK_FORMAT', `expected one of ${WEBHOOK_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  const secret = value(env, 'TELEMETRY_WEBHOOK_SECRET');
+  if (format === 'generic' && secret === undefined) throw new ConfigError('TELEMETRY_WEBHOOK_SECRET', 'is required with the generic format (receivers verify the signature with it), e.g. whsec_ and the base64 of 32 random bytes');
+  const events = (value(env, 'TELEMETRY_WEBHOOK_EVENTS') ?? DEFAULT_WEBHOOK_EVENTS.join(',')).split(',').map((e) => e.trim()).filter(Boolean);
+  const unknown = events.find((e) => !(NOTIFICATION_EVENT_TYPES as readonly string[]).includes(e));
+  if (unknown !== undefined) throw new ConfigError('TELEMETRY_WEBHOOK_EVENTS', `expected comma-separated event types from ${NOTIFICATION_EVENT_TYPES.join(', ')}, got ${JSON.stringify(unknown)}`);
+  return { url: target, secret, format: format as WebhookConfig['format'], events };
 }
 
 function corsOrigins(env: Record<string, string | undefined>): string[] {

@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   forbidden: 403,
   job_not_found: 404,
   machine_not_found: 404,
+  endpoint_not_found: 404,
   job_exists: 409,
   job_ended: 409,
   payload_too_large: 413,

@@ -6,6 +6,7 @@ import type { ReadLimiter } from '../access/read-limit.js';
 import type { Logger } from '../logger.js';
 import type { LiveCharts } from '../queries/live-chart.js';
 import type { TelemetryMetrics } from '../metrics.js';
+import type { Notifications } from '../notify/notifications.js';
 import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
 
@@ -25,6 +26,8 @@ export interface RouteContext {
   readLimiter: ReadLimiter;
   /** The policy of VMs without one of their own (`defaultRpoHours`, `defaultGraceMinutes`). */
   defaultPolicy: DefaultPolicy;
+  /** Webhook endpoints, outbox and deliverer (notify/). */
+  notify: Notifications;
 }
 
 export function principalOf(req: Request): Principal {

@@ -5,6 +5,7 @@ import { errorMiddleware } from './errors.js';
 import { fleetRoutes } from './fleet.js';
 import { machineRoutes } from './machines.js';
 import { policyRoutes } from './policies.js';
+import { notificationRoutes } from './notifications.js';
 import { telemetryRoutes } from './telemetry.js';
 
 /** The plugin's Express router; it does not care where the host mounts it. */
@@ -21,6 +22,7 @@ export function createRouter(context: RouteContext): Router {
   machineRoutes(router, context);
   policyRoutes(router, context);
   fleetRoutes(router, context);
+  notificationRoutes(router, context);
   router.use(errorMiddleware(context.logger, context.metrics));
   return router;
 }

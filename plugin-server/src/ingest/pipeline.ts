@@ -10,6 +10,7 @@ import { RollupState, toChartPoint } from '../rollup/rollup.js';
 import { RunningRollups } from '../rollup/running.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
 import type { Store } from '../store/index.js';
+import type { Statement } from '../fleet/summary-sql.js';
 import type { IngestTransaction, IngestWrites } from '../store/ingest-tx.js';
 import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
 import { applyUpdate, type JobState } from './apply.js';
@@ -38,6 +39,14 @@ export interface PipelineOptions {
   metrics: TelemetryMetrics;
   /** Told when a batch finds the database unreachable, and when one commits again. */
   outage: DatabaseOutage;
+  /** Webhooks: the outbox rows of jobs that end, written in the batch's own commit. */
+  notify?: JobEndOutbox;
+}
+
+/** What the ingest needs of notify/: outbox statements for ended jobs (none when no endpoint wants them), and a nudge after they committed. */
+export interface JobEndOutbox {
+  jobsEnded(jobs: readonly JobState[], nowMs: number): Statement[];
+  committed(): void;
 }
 
 interface Pending {
@@ -67,6 +76,8 @@ interface BatchEffects {
   /** The batch's new snapshots by job, each list in time order. */
   snapshots: Map<string, SnapshotRow[]>;
   ended: Set<string>;
+  /** The commit wrote webhook outbox rows. */
+  notified?: boolean;
 }
 
 const MAX_DEADLOCK_RETRIES = 3;
@@ -318,7 +329,10 @@ export class IngestPipeline {
       endJob(state.job, [...state.disks.values()], rollup, nowMs);
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
-    await tx.commit(writesOf(effects, ended.filter((id) => storedCount.get(id) !== 0)));
+    const writes = writesOf(effects, ended.filter((id) => storedCount.get(id) !== 0));
+    if (this.options.notify && ended.length) writes.outbox = this.options.notify.jobsEnded(ended.map((id) => effects.states.get(id)!), nowMs);
+    await tx.commit(writes);
+    effects.notified = writes.outbox.length > 0;
     return effects;
   }
 
@@ -335,6 +349,7 @@ export class IngestPipeline {
       if (result instanceof TelemetryError) p.reject(result);
       else p.resolve(result);
     });
+    if (effects.notified) this.options.notify?.committed();
     for (const id of effects.ended) {
       const { job } = effects.states.get(id)!;
       this.options.metrics.jobEnded(job, ((job.completed_at ?? startOf(job)) - startOf(job)) / 1000);
@@ -367,6 +382,7 @@ function writesOf(effects: BatchEffects, deleteSnapshotsOf: string[]): IngestWri
     disks: touched.flatMap((s) => [...s.disks.values()]),
     jobs: touched.map((s) => s.job),
     ended: touched.filter((s) => effects.ended.has(s.job.id)).map((s) => s.job),
+    outbox: [],
   };
 }
 

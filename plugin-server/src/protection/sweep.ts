@@ -1,4 +1,5 @@
 import type { MachineProtectionEvent, ProtectionStatus } from '@backup-telemetry/contract';
+import type { Knex } from 'knex';
 import type { TelemetryEvents } from '../events.js';
 import { errorText } from '../error-text.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +18,12 @@ export interface SweepResult {
   protected: string[];
   /** Schedules whose next expected run this instance recomputed. */
   schedules_moved: number;
+}
+
+/** Webhooks (notify/): `machine.at_risk` / `machine.protected` written in the transaction that records the change. */
+export interface MachineOutbox {
+  enqueueMachineEvent(trx: Knex.Transaction, type: 'machine.at_risk' | 'machine.protected', data: { machine: MachineProtectionEvent & Record<string, unknown> }): Promise<boolean>;
+  committed(): void;
 }
 
 /** A VM whose recorded state and live status disagree about being at risk. */
@@ -96,15 +103,23 @@ async function transitions(store: Store, nowMs: number, defaults: DefaultPolicy)
  * instances sweep at the same moment.
  */
 export async function sweepProtection(
-  store: Store, events: TelemetryEvents, logger: Logger, metrics: TelemetryMetrics, defaults: DefaultPolicy, nowMs: number,
+  store: Store, events: TelemetryEvents, logger: Logger, metrics: TelemetryMetrics, defaults: DefaultPolicy, nowMs: number, outbox?: MachineOutbox,
 ): Promise<SweepResult> {
   const result: SweepResult = { at_risk: [], protected: [], schedules_moved: await moveSchedules(store, logger) };
   for (const t of await transitions(store, nowMs, defaults)) {
-    if (!(await store.policies.recordState(store.knex, t.vm_name, t.recorded, t.live, nowMs))) continue;
     const reported = t.live === 'at_risk' ? 'machine:at_risk' : t.live === 'protected' || t.live === 'warning' ? 'machine:protected' : null;
-    if (!reported) continue;
     const protection = machineProtection(t.summary, t.policy, defaults, nowMs);
     const event: MachineProtectionEvent = { vm_name: t.vm_name, protection, previous_status: t.recorded, at: new Date(nowMs).toISOString() };
+    // The change and its webhook rows commit together: a crash after the commit still delivers.
+    const changed = reported && outbox
+      ? await store.transaction(async (trx) => {
+        if (!(await store.policies.recordState(trx, t.vm_name, t.recorded, t.live, nowMs))) return false;
+        await outbox.enqueueMachineEvent(trx, reported === 'machine:at_risk' ? 'machine.at_risk' : 'machine.protected', { machine: { ...event } });
+        return true;
+      })
+      : await store.policies.recordState(store.knex, t.vm_name, t.recorded, t.live, nowMs);
+    if (!changed || !reported) continue;
+    outbox?.committed();
     metrics.protectionChanged(t.live);
     if (reported === 'machine:at_risk') {
       result.at_risk.push(t.vm_name);

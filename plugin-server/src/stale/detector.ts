@@ -1,11 +1,12 @@
-import { formatDuration, type JobEndedEvent, type JobStaleEvent } from '@backup-telemetry/contract';
+import { formatDuration, type BackupJob, type JobEndedEvent, type JobStaleEvent } from '@backup-telemetry/contract';
+import type { Knex } from 'knex';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { TelemetryEvents } from '../events.js';
 import { finishJob } from '../ingest/end-job.js';
 import { errorText } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { DefaultPolicy } from '../protection/status-sql.js';
-import { sweepProtection, type SweepResult } from '../protection/sweep.js';
+import { sweepProtection, type MachineOutbox, type SweepResult } from '../protection/sweep.js';
 import type { RunningRollups } from '../rollup/running.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import { isUnavailable } from '../store/dialect.js';
@@ -28,6 +29,12 @@ export interface StaleOptions {
   outage: DatabaseOutage;
   /** The policy of VMs without one of their own, for the at-risk sweep. */
   defaultPolicy: DefaultPolicy;
+  /** Webhooks: a job failed by silence writes `job.stale` to the outbox in its own transaction. */
+  notify?: StaleOutbox;
+}
+
+export interface StaleOutbox extends MachineOutbox {
+  enqueueJobEvent(trx: Knex.Transaction, type: 'job.stale', job: BackupJob, nowMs: number): Promise<boolean>;
 }
 
 /** What one pass did on this instance: jobs warned and failed, and the at-risk sweep's changes. */
@@ -94,7 +101,7 @@ export class StaleDetector {
       await this.options.outage.recordEnd();
       const failed = await this.failSilentJobs(nowMs);
       const warned = await this.warnQuietJobs(nowMs);
-      const sweep = await sweepProtection(this.store, this.events, this.logger, this.options.metrics, this.options.defaultPolicy, nowMs);
+      const sweep = await sweepProtection(this.store, this.events, this.logger, this.options.metrics, this.options.defaultPolicy, nowMs, this.options.notify);
       return { warned, failed, ...sweep };
     } catch (error) {
       if (isUnavailable(error)) this.options.outage.noteUnreachable();
@@ -125,9 +132,13 @@ export class StaleDetector {
         const metrics = await finishJob(this.store, trx, job, disks, nowMs, this.options.maxChartPoints, this.options.metrics);
         await this.store.jobs.saveJobs(trx, [job], disks);
         await this.store.summaries.recordEnded(trx, [job]);
-        return { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
+        const event = { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
+        // Webhooks (notify/): a job failed by silence is `job.stale`, written with the change it reports.
+        await this.options.notify?.enqueueJobEvent(trx, 'job.stale', event.job, nowMs);
+        return event;
       });
       if (!ended) continue;
+      this.options.notify?.committed();
       this.options.rollups?.forget(candidate.id);
       failed.push(candidate.id);
       this.options.metrics.staleFailed();

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Statement } from '../fleet/summary-sql.js';
 import type { SummaryQueries } from '../fleet/summaries.js';
 import type { JobQueries } from './jobs.js';
 import type { DiskRow, JobRow, SnapshotRow, StoredJob } from './rows.js';
@@ -14,6 +15,8 @@ export interface IngestWrites {
   jobs: JobRow[];
   /** The jobs of `jobs` that ended in this batch: added to their machine summaries in the same commit. */
   ended: JobRow[];
+  /** Webhook outbox rows of the jobs that ended (notify/outbox.ts), run after the summaries; usually none. */
+  outbox: Statement[];
 }
 
 /** The jobs of a batch once locked. */
@@ -80,6 +83,7 @@ export function knexIngestTransaction(
       for (const id of writes.deleteSnapshotsOf) await snapshots.deleteOfJob(t, id);
       await summaries.recordEnded(t, writes.ended);
       await jobs.saveJobs(t, writes.jobs, writes.disks);
+      for (const s of writes.outbox) await t.raw(s.sql, s.bindings);
       await t.commit();
     },
     async rollback() {

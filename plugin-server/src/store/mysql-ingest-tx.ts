@@ -62,7 +62,8 @@ const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE'
  * allows several statements per query (`knexFromUrl` connections do), one per statement otherwise.
  *   1. START TRANSACTION; lock the jobs (id order) reading their row versions; read the jobs the
  *      caller does not know in full (with their disks, which are on the row)
- *   2. add ended jobs to their machine summaries; upsert jobs with their disks; DELETE ended jobs' snapshots; INSERT snapshots; COMMIT
+ *   2. add ended jobs to their machine summaries; upsert jobs with their disks; DELETE ended jobs' snapshots; INSERT snapshots;
+ *      INSERT the webhook outbox rows of ended jobs (if any endpoint wants them); COMMIT
  * A job another writer changed since the caller knew it adds one round trip in between (reading
  * it), and so does a job that ends without its rollup in memory (reading its snapshots).
  * `commitIfUnchanged` is the one-round-trip form for jobs the caller knows: START TRANSACTION and 2.
@@ -101,6 +102,8 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
     for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
       out.push(withRows(c, sql.snapshotInsert, writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]))));
     }
+    // Webhook outbox (notify/outbox.ts): more statements of the same round trip, after the summaries they may test.
+    for (const s of writes.outbox) out.push(c.format(s.sql, s.bindings));
     return out;
   };
   const release = async () => {

@@ -13,6 +13,12 @@ export interface Tables {
   policies: string;
   /** Jobs ended per 10 minutes, job type and outcome (migration 008). */
   outcomeBuckets: string;
+  /** Webhook endpoints, the outbox of events and one delivery row per event and endpoint (migration 009). */
+  notificationEndpoints: string;
+  notificationEvents: string;
+  notificationDeliveries: string;
+  /** When each at-risk VM was last reminded about (migration 009). */
+  notificationReminders: string;
   migrations: string;
   prefix: string;
 }
@@ -32,6 +38,10 @@ export function tableNames(prefix = ''): Tables {
     repositorySummaries: `${prefix}machine_repository_summaries`,
     policies: `${prefix}machine_policies`,
     outcomeBuckets: `${prefix}job_outcome_buckets`,
+    notificationEndpoints: `${prefix}notification_endpoints`,
+    notificationEvents: `${prefix}notification_events`,
+    notificationDeliveries: `${prefix}notification_deliveries`,
+    notificationReminders: `${prefix}notification_reminders`,
     migrations: `${prefix}telemetry_migrations`,
   };
 }
