@@ -173,8 +173,13 @@ export class Notifications {
   /**
    * `machine.at_risk` / `machine.protected`, written in the caller's transaction (the at-risk sweep's
    * conditional UPDATE): `data` is the payload's `data`, `{machine: {vm_name, protection, …}}`.
-   * Delivered at the deliverers' next poll. True when an endpoint wanted it.
+   * Delivered at the deliverers' next poll. True when an endpoint wanted it. `wantsMachineEvent` says
+   * beforehand whether any endpoint does (the sweep then needs no transaction around its UPDATE).
    */
+  wantsMachineEvent(type: MachineEventType, vmName: string): boolean {
+    return this.cache.matching(type, vmName).length > 0;
+  }
+
   async enqueueMachineEvent(trx: Knex.Transaction, type: MachineEventType, data: { machine: { vm_name: string } & Record<string, unknown> }): Promise<boolean> {
     const nowMs = this.options.now();
     return this.run(trx, [this.event(type, data, data.machine.vm_name, nowMs)]);

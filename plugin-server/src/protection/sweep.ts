@@ -22,6 +22,7 @@ export interface SweepResult {
 
 /** Webhooks (notify/): `machine.at_risk` / `machine.protected` written in the transaction that records the change. */
 export interface MachineOutbox {
+  wantsMachineEvent(type: 'machine.at_risk' | 'machine.protected', vmName: string): boolean;
   enqueueMachineEvent(trx: Knex.Transaction, type: 'machine.at_risk' | 'machine.protected', data: { machine: MachineProtectionEvent & Record<string, unknown> }): Promise<boolean>;
   committed(): void;
 }
@@ -110,11 +111,13 @@ export async function sweepProtection(
     const reported = t.live === 'at_risk' ? 'machine:at_risk' : t.live === 'protected' || t.live === 'warning' ? 'machine:protected' : null;
     const protection = machineProtection(t.summary, t.policy, defaults, nowMs);
     const event: MachineProtectionEvent = { vm_name: t.vm_name, protection, previous_status: t.recorded, at: new Date(nowMs).toISOString() };
-    // The change and its webhook rows commit together: a crash after the commit still delivers.
-    const changed = reported && outbox
+    const webhook = reported === 'machine:at_risk' ? 'machine.at_risk' : reported === 'machine:protected' ? 'machine.protected' : null;
+    // The change and its webhook rows commit together (a crash after the commit still delivers); with
+    // no endpoint wanting the event the change is one autocommitted UPDATE, as cheap as before.
+    const changed = webhook && outbox?.wantsMachineEvent(webhook, t.vm_name)
       ? await store.transaction(async (trx) => {
         if (!(await store.policies.recordState(trx, t.vm_name, t.recorded, t.live, nowMs))) return false;
-        await outbox.enqueueMachineEvent(trx, reported === 'machine:at_risk' ? 'machine.at_risk' : 'machine.protected', { machine: { ...event } });
+        await outbox.enqueueMachineEvent(trx, webhook, { machine: { ...event } });
         return true;
       })
       : await store.policies.recordState(store.knex, t.vm_name, t.recorded, t.live, nowMs);
