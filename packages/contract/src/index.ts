@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './validate.js';
 export * from './format.js';
 export * from './fleet.js';
+export * from './insight.js';
