@@ -17,6 +17,7 @@ export class TelemetryMetrics {
   private readonly jobsEnded = new Counter({ name: 'bt_jobs_ended_total', help: 'Jobs this instance ended (client end, cancel, stale failure) by job type and outcome; sum over instances for the fleet', labelNames: ['job_type', 'status'] as const, registers: [this.registry] });
   private readonly jobDuration = new Histogram({ name: 'bt_job_duration_seconds', help: 'Duration of jobs this instance ended, start to end', labelNames: ['job_type', 'status'] as const, buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400], registers: [this.registry] });
   private readonly jobSize = new Histogram({ name: 'bt_job_size_bytes', help: 'Bytes transferred by jobs this instance ended', labelNames: ['job_type', 'status'] as const, buckets: [2 ** 20, 2 ** 24, 2 ** 27, 2 ** 30, 2 ** 32, 2 ** 34, 2 ** 36, 2 ** 38, 2 ** 40, 2 ** 42], registers: [this.registry] });
+  private readonly anomalies = new Counter({ name: 'bt_job_anomalies_total', help: 'Anomalies found on jobs this instance completed, against each VM\'s own history, by metric and severity', labelNames: ['metric', 'severity'] as const, registers: [this.registry] });
   private readonly rollup = new Histogram({ name: 'bt_rollup_duration_seconds', help: 'Time to roll an ended job up (read, compute, delete snapshots)', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
 
   constructor(gauges: { runningJobs(): Promise<number>; viewers(): number }, fleet?: FleetSeriesSource) {
@@ -67,6 +68,10 @@ export class TelemetryMetrics {
     this.jobsEnded.inc(labels);
     this.jobDuration.observe(labels, Math.max(0, durationSeconds));
     this.jobSize.observe(labels, job.bytes_transferred);
+  }
+
+  anomaliesFound(found: readonly { metric: string; severity: string }[]): void {
+    for (const a of found) this.anomalies.inc({ metric: a.metric, severity: a.severity });
   }
 
   rolledUp(seconds: number): void {

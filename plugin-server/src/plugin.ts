@@ -70,11 +70,13 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     jobLimiter: new RateLimiter(resolved.rateLimitPerMinute, now),
     sourceLimiter: new RateLimiter(resolved.rateLimitPerSourcePerMinute, now),
     outage,
+    anomalyThresholds: resolved.anomalyThresholds,
   });
   const charts = new LiveCharts(store, pipeline.rollups, maxChartPoints, now);
   const readLimiter = new ReadLimiter(resolved.readRateLimitPerSourcePerMinute, now);
   const registrationLimiter = new RateLimiter(resolved.rateLimitRegistrationsPerMinute, now, { unit: 'registrations' });
-  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, defaultPolicy });
+  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, defaultPolicy,
+    insight: { trendThresholds: resolved.trendThresholds, backupWindowOf: resolved.backupWindowOf } });
   const stale = new StaleDetector(store, events, logger, {
     cron: resolved.staleCheckCron,
     warnAfterMs: resolved.staleWarnAfterMs,

@@ -1,4 +1,5 @@
 import type { Protection, ProtectionPolicyRequest } from './fleet.js';
+import type { JobAnomaly } from './insight.js';
 
 /** Kinds of job a hub tracks. */
 export const JOB_TYPES = ['backup', 'replication', 'restore'] as const;
@@ -197,6 +198,11 @@ export interface BackupJob {
   completed_at: string | null;
   last_telemetry_at: string | null;
   details: Record<string, string | number | boolean | null> | null;
+  /**
+   * What the job's end found against its VM's own history (README, "Job insight"): empty while it
+   * runs, for a failed or cancelled job, before the VM has enough history, and for a normal job.
+   */
+  anomalies: JobAnomaly[];
   disks: DiskState[];
   /** Present on `GET /backups/:id` and completion events once the job has ended. */
   performance_metrics?: PerformanceMetrics | null;

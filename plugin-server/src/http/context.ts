@@ -8,6 +8,7 @@ import type { LiveCharts } from '../queries/live-chart.js';
 import type { TelemetryMetrics } from '../metrics.js';
 import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
+import type { BackupWindow, TrendThresholds } from '../insight/trends.js';
 
 /** What every router of one plugin instance shares. */
 export interface RouteContext {
@@ -25,6 +26,8 @@ export interface RouteContext {
   readLimiter: ReadLimiter;
   /** The policy of VMs without one of their own (`defaultRpoHours`, `defaultGraceMinutes`). */
   defaultPolicy: DefaultPolicy;
+  /** The early warnings' thresholds and each VM's backup window (`trendThresholds`, `backupWindow`). */
+  insight: { trendThresholds: TrendThresholds; backupWindowOf: (vmName: string) => BackupWindow | null };
 }
 
 export function principalOf(req: Request): Principal {

@@ -1,9 +1,11 @@
 import type { Router } from 'express';
+import { validateJobType } from '@backup-telemetry/contract';
 import { getMachine, listMachines } from '../queries/backups.js';
-import type { RouteContext } from './context.js';
+import { machineInsight } from '../queries/insight.js';
+import { queryText, type RouteContext } from './context.js';
 
 /** `/machines`: VMs with their facts and last job (the Summary tab). */
-export function machineRoutes(router: Router, { store, access, now, defaultPolicy }: RouteContext): void {
+export function machineRoutes(router: Router, { store, access, now, defaultPolicy, insight }: RouteContext): void {
   router.get('/machines', async (req, res) => {
     await access.checkViewer(req, {});
     res.json(await listMachines(store, now(), defaultPolicy));
@@ -11,5 +13,12 @@ export function machineRoutes(router: Router, { store, access, now, defaultPolic
   router.get('/machines/:vm_name', async (req, res) => {
     await access.checkViewer(req, { vm_name: req.params.vm_name });
     res.json(await getMachine(store, req.params.vm_name, now(), defaultPolicy));
+  });
+  /** Recent flagged jobs and early warnings (README, "Job insight"); `?job_type=` defaults to backup. */
+  router.get('/machines/:vm_name/insight', async (req, res) => {
+    const vmName = req.params.vm_name;
+    await access.checkViewer(req, { vm_name: vmName });
+    const jobType = validateJobType(queryText(req, 'job_type') ?? 'backup');
+    res.json(await machineInsight(store, vmName, jobType, insight.backupWindowOf(vmName), insight.trendThresholds));
   });
 }

@@ -14,7 +14,9 @@ import type { IngestTransaction, IngestWrites } from '../store/ingest-tx.js';
 import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
 import { applyUpdate, type JobState } from './apply.js';
 import { CommittedStates } from './committed-states.js';
-import { endJob } from './end-job.js';
+import { endJob, judgeJob } from './end-job.js';
+import type { AnomalyThresholds } from '../insight/anomalies.js';
+import { historyKeyOf } from '../store/insight.js';
 
 export interface IngestResult {
   applied: boolean;
@@ -38,6 +40,8 @@ export interface PipelineOptions {
   metrics: TelemetryMetrics;
   /** Told when a batch finds the database unreachable, and when one commits again. */
   outage: DatabaseOutage;
+  /** When a completed job is flagged against its VM's history (insight/). */
+  anomalyThresholds: AnomalyThresholds;
 }
 
 interface Pending {
@@ -305,6 +309,10 @@ export class IngestPipeline {
       else toRead.push(id);
     }
     const stored = toRead.length ? await tx.snapshotsOf(toRead) : new Map<string, SnapshotRow[]>();
+    // Jobs that complete are judged against their VMs' last completed jobs: one read per batch that completes any.
+    const completing = ended.map((id) => effects.states.get(id)!.job).filter((job) => job.status === 'completed');
+    const { anomalyThresholds } = this.options;
+    const histories = completing.length ? await tx.completedHistory(completing, anomalyThresholds.historyJobs) : new Map();
     for (const id of ended) {
       const started = performance.now();
       const state = effects.states.get(id)!;
@@ -316,6 +324,7 @@ export class IngestPipeline {
       }
       rollup.addAll(effects.snapshots.get(id) ?? []);
       endJob(state.job, [...state.disks.values()], rollup, nowMs);
+      judgeJob(state.job, histories.get(historyKeyOf(state.job)) ?? [], anomalyThresholds);
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
     await tx.commit(writesOf(effects, ended.filter((id) => storedCount.get(id) !== 0)));
@@ -338,6 +347,10 @@ export class IngestPipeline {
     for (const id of effects.ended) {
       const { job } = effects.states.get(id)!;
       this.options.metrics.jobEnded(job, ((job.completed_at ?? startOf(job)) - startOf(job)) / 1000);
+      if (job.anomalies?.length) {
+        this.options.metrics.anomaliesFound(job.anomalies);
+        this.events.emit('job:anomaly', { job_id: job.id, vm_name: job.vm_name, anomalies: job.anomalies });
+      }
     }
     if (this.events.listenerCount('job:update') + this.events.listenerCount('job:ended') === 0) return;
     const nowMs = this.options.now();

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { summaryStatements } from '../fleet/summary-sql.js';
+import { completedHistoryQuery, groupHistory } from './insight.js';
 import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
 import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, disksByJob, jobToDb } from './jobs.js';
 import { snapshotFromDb, storedJobFromDb, type SnapshotRow } from './rows.js';
@@ -137,6 +138,13 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
       const rows = (await run(c, c.format(SNAPSHOT_SELECT, [tables.snapshots, ids]))) as Record<string, unknown>[];
       for (const raw of rows) out.get(String(raw.job_id))?.push(snapshotFromDb(raw));
       return out;
+    },
+
+    async completedHistory(keys, limit) {
+      if (keys.length === 0) return new Map();
+      const c = connection();
+      const { sql, bindings } = completedHistoryQuery(knex, tables, keys, limit).toSQL().toNative();
+      return groupHistory(keys, (await run(c, c.format(sql, [...bindings]))) as Record<string, unknown>[]);
     },
 
     async commit(writes) {
