@@ -133,3 +133,52 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  describe(`bottleneck from stage busy percents (${backend.name})`, { skip: backend.skip }, () => {
+    let hub: TestHub;
+    before(async () => {
+      hub = await startHub(backend);
+    });
+    after(() => hub?.close());
+
+    it('names the stage with the highest average busy percent and charts the stages', async () => {
+      const id = await registerJob(hub.http);
+      await send(hub.http, id, { status: 'running', bytes_transferred: 100, bottleneck: { source: 20, proxy: 10, network: 90, target: 30 } }).expect(200);
+      await send(hub.http, id, { status: 'running', bytes_transferred: 200 }).expect(200);
+      await send(hub.http, id, { status: 'running', bytes_transferred: 300, bottleneck: { source: 40, proxy: 10, network: 70, target: 30.25 } }).expect(200);
+      const live = await hub.http.get(`/api/v1/telemetry/history/${id}`).expect(200);
+      assert.ok(JSON.stringify(live.body).includes('[20,10,90,30]'), 'the live chart carries the stages');
+      await send(hub.http, id, { status: 'completed', bytes_transferred: 400 }).expect(200);
+      const { body } = await hub.http.get(`/api/v1/backups/${id}`).expect(200);
+      assert.deepEqual(body.performance_metrics.bottleneck, { stage: 'network', busy_percent: { source: 30, proxy: 10, network: 80, target: 30.2 }, samples: 2 });
+      assert.deepEqual(body.performance_metrics.chart_data.map((p: { b?: number[] }) => p.b ?? null), [[20, 10, 90, 30], null, [40, 10, 70, 30.3], null]);
+    });
+
+    it('adds nothing to a job whose client never reported stages', async () => {
+      const id = await registerJob(hub.http);
+      await send(hub.http, id, { status: 'running', bytes_transferred: 100 }).expect(200);
+      await send(hub.http, id, { status: 'completed', bytes_transferred: 200 }).expect(200);
+      const { body } = await hub.http.get(`/api/v1/backups/${id}`).expect(200);
+      assert.equal('bottleneck' in body.performance_metrics, false);
+      assert.ok(body.performance_metrics.chart_data.every((p: object) => !('b' in p)));
+    });
+
+    for (const [what, bottleneck, field] of [
+      ['a stage over 100', { source: 20, proxy: 10, network: 101, target: 30 }, 'bottleneck.network'],
+      ['a missing stage', { source: 20, proxy: 10, network: 90 }, 'bottleneck.target'],
+      ['a negative stage', { source: -1, proxy: 10, network: 90, target: 0 }, 'bottleneck.source'],
+      ['text for a stage', { source: 20, proxy: '10', network: 90, target: 0 }, 'bottleneck.proxy'],
+      ['a list', [20, 10, 90, 30], 'bottleneck'],
+    ] as const) {
+      it(`refuses an update whose bottleneck has ${what} (400 naming ${field}) and stores nothing`, async () => {
+        const id = await registerJob(hub.http);
+        const res = await send(hub.http, id, { status: 'running', bytes_transferred: 100, bottleneck }).expect(400);
+        assert.deepEqual([res.body.error.status, res.body.error.field], [400, field]);
+        const { body } = await hub.http.get(`/api/v1/backups/${id}`).expect(200);
+        assert.equal(body.status, 'pending');
+        assert.equal(body.bytes_transferred, 0);
+      });
+    }
+  });
+}

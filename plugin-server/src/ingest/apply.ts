@@ -1,3 +1,4 @@
+import { stageBusyToDb } from '../insight/bottleneck.js';
 import { isTerminalStatus, TelemetryError, type JobStatus, type NormalizedUpdate, type TerminalStatus } from '@backup-telemetry/contract';
 import { startOf, type DiskRow, type JobRow, type SnapshotRow } from '../store/rows.js';
 
@@ -108,6 +109,7 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
         transfer_speed_bps: job.transfer_speed_bps,
         progress_percent: job.progress_percent,
         current_phase: job.current_phase,
+        stage_busy: update.bottleneck ? stageBusyToDb(update.bottleneck) : null,
       };
       job.last_snapshot_at = at;
       if (job.snapshot_count !== null) job.snapshot_count += 1;

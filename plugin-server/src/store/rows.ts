@@ -57,6 +57,8 @@ export interface SnapshotRow {
   transfer_speed_bps: number;
   progress_percent: number;
   current_phase: string | null;
+  /** Stage busy percents `"s,p,n,t"` the update reported (migration 011); null: none. */
+  stage_busy?: string | null;
 }
 
 export interface MachineRow {
@@ -140,6 +142,7 @@ export function snapshotFromDb(raw: Record<string, unknown>): SnapshotRow {
     transfer_speed_bps: num(raw.transfer_speed_bps),
     progress_percent: num(raw.progress_percent),
     current_phase: (raw.current_phase as string | null) ?? null,
+    stage_busy: (raw.stage_busy as string | null) ?? null,
   };
 }
 

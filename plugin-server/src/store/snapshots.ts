@@ -5,7 +5,7 @@ import type { Tables } from './tables.js';
 type Db = Knex | Knex.Transaction;
 
 export const SNAPSHOT_COLUMNS: readonly (keyof SnapshotRow)[] = [
-  'job_id', 'job_type', 'timestamp', 'bytes_transferred', 'total_bytes', 'transfer_speed_bps', 'progress_percent', 'current_phase',
+  'job_id', 'job_type', 'timestamp', 'bytes_transferred', 'total_bytes', 'transfer_speed_bps', 'progress_percent', 'current_phase', 'stage_busy',
 ];
 
 /** Rows per INSERT: keeps statements well under MySQL's packet and SQLite's variable limits. */
