@@ -6,3 +6,4 @@ export { BtJobProgress } from './job-progress/job-progress.js';
 export { BtBackupTrends } from './backup-trends/backup-trends.js';
 export { TelemetryController, type JobChart, type LoadStatus, type TelemetryListener } from './shared/telemetry-controller.js';
 export { phasesFromPoints, pointsToCsv, summarizePoints } from './shared/chart-data.js';
+export { BtStageChart } from './stage-chart/stage-chart.js';
