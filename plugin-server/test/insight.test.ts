@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bottleneckOf, earlyWarnings, findAnomalies, type PastJob } from '../src/insight/index.js';
+import { resolveOptions } from '../src/options.js';
 
 const GIB = 1024 ** 3;
 const DAY_MS = 86_400_000;
@@ -162,5 +163,25 @@ describe('bottleneck', () => {
 
   it('is null for a job that never reported one', () => {
     assert.equal(bottleneckOf([null, undefined]), null);
+  });
+});
+
+describe('insight options', () => {
+  it('merges the given thresholds over the documented defaults', () => {
+    const resolved = resolveOptions({ anomalyThresholds: { highRatio: 2 }, trendThresholds: { failuresInRow: 3 } });
+    assert.deepEqual(resolved.anomalyThresholds, { ...defaults(), highRatio: 2 });
+    assert.equal(resolved.trendThresholds.failuresInRow, 3);
+    assert.equal(resolved.trendThresholds.trendJobs, 10);
+    assert.equal(resolveOptions({}).backupWindowOf('web-01'), null);
+    assert.deepEqual(resolveOptions({ backupWindow: { start: '02:00', hours: 4 } }).backupWindowOf('any'), { start: '02:00', hours: 4 });
+  });
+
+  it('refuses an unknown threshold, a negative one and a malformed backup window', () => {
+    assert.throws(() => resolveOptions({ anomalyThresholds: { highratio: 2 } as never }), /anomalyThresholds.highratio is not a known threshold/);
+    assert.throws(() => resolveOptions({ trendThresholds: { minJobs: -1 } }), /trendThresholds.minJobs must be a non-negative number/);
+    assert.throws(() => resolveOptions({ backupWindow: { start: '2am', hours: 4 } }), /backupWindow must be/);
+    assert.throws(() => resolveOptions({ backupWindow: { start: '02:00', hours: 25 } }), /backupWindow must be/);
+    const perVm = resolveOptions({ backupWindow: () => ({ start: '24:00', hours: 1 }) });
+    assert.throws(() => perVm.backupWindowOf('web-01'), /backupWindow must be/);
   });
 });

@@ -46,6 +46,12 @@ const TABS: { id: MachineDetailsTab; label: string }[] = [
  * @csspart panel - The active tab panel.
  * @csspart kpi - Each KPI card.
  * @csspart machine-info - The machine facts card.
+ * @csspart anomalies - The Performance tab's list of what was unusual about the backup.
+ * @csspart anomaly - Each finding (class `warning` or `critical`).
+ * @csspart bottleneck - The "Bottleneck: Network" line under the speed chart.
+ * @csspart warnings - The Analytics tab's early warnings.
+ * @csspart warning - Each early warning (class `warning` or `critical`).
+ * @csspart no-warnings - The line shown when there is nothing to warn of.
  * @cssprop --bt-background - Modal background (falls back to `--vscode-editor-background`).
  * @cssprop --bt-foreground - Text colour (falls back to `--vscode-foreground`).
  * @cssprop --bt-muted-foreground - Labels (falls back to `--vscode-descriptionForeground`).
