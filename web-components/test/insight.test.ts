@@ -124,3 +124,31 @@ describe('early warnings on Analytics', () => {
     }
   });
 });
+
+describe('the stage chart of a running job', () => {
+  it('grows from live job:update points that carry stage busy percents', async () => {
+    const { executeServerCommand } = await import('@web/test-runner-commands');
+    const { SERVER_EVENTS, rooms } = await import('@backup-telemetry/contract');
+    const vmName = 'stages-live-01';
+    const running = job({ vm_name: vmName, status: 'running', progress_percent: 20, current_phase: 'transfer' });
+    const seed = stagedPoints();
+    const fetches = stubFetch({
+      [`/api/v1/machines/${vmName}`]: machine({ vm_name: vmName }),
+      '/api/v1/backups': { backups: [running], next_before: null },
+      '/api/v1/backups/stats': statsFor([running]),
+      [`/api/v1/telemetry/history/${running.backup_id}`]: { job_id: running.backup_id, job_type: 'backup', data_source: 'live_snapshots', status: 'running', current_state: {}, chart_data: seed },
+    });
+    try {
+      await executeServerCommand('hub-set-ack', { room: rooms.job(running.backup_id), ack: { job: running, chart_data: seed } });
+      const url = (await executeServerCommand('hub-url')) as string;
+      const el = await fixture<BtMachineDetails>(html`<bt-machine-details vm-name=${vmName} socket-url=${url} tab="performance" open></bt-machine-details>`);
+      const vertices = () => el.shadowRoot!.querySelector('bt-stage-chart')?.shadowRoot?.querySelector('polyline[data-stage=network]')?.getAttribute('points')?.split(' ').length ?? 0;
+      await waitUntil(() => vertices() === 5, 'seeded stage chart');
+      await waitUntil(async () => (await executeServerCommand('hub-room-size', { room: rooms.job(running.backup_id) })) === 1, 'subscribed');
+      await executeServerCommand('hub-push', { room: rooms.job(running.backup_id), event: SERVER_EVENTS.update, payload: { job: running, point: { t: 100, s: 1024, p: 30, phase: 'transfer', b: [10, 5, 95, 20] } } });
+      await waitUntil(() => vertices() === 6, 'live stage point drawn');
+    } finally {
+      fetches.restore();
+    }
+  });
+});

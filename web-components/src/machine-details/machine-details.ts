@@ -101,7 +101,10 @@ export class BtMachineDetails extends HubElement {
   }
 
   protected override onLivePoint(jobId: string, point: ChartPoint): void {
-    if (jobId === this.currentJob?.backup_id) this.speedChart?.appendPoint(point);
+    if (jobId !== this.currentJob?.backup_id) return;
+    this.speedChart?.appendPoint(point);
+    // The live chart's points grow in place: the stage chart redraws from the same array.
+    if (point.b) this.renderRoot.querySelector('bt-stage-chart')?.requestUpdate();
   }
 
   private get hostData(): boolean {
