@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { JobAnomalyEvent } from '@backup-telemetry/contract';
 import { backends, startHub, type TestHub } from './support/backends.js';
 import { registerJob, send } from './support/factories.js';
+import { historyKeyOf } from '../src/store/insight.js';
 
 const GIB = 1024 ** 3;
 const DAY_MS = 86_400_000;
@@ -87,6 +88,29 @@ for (const backend of backends()) {
       assert.deepEqual(body.anomalies.map((j: { backup_id: string }) => j.backup_id), [quick, spike]);
       assert.equal(body.anomalies[1].type, 'incremental');
       assert.deepEqual(body.warnings, []);
+    });
+
+    it('reads several VMs\' histories in one statement inside the ingest transaction, newest first', async () => {
+      await night('db-02', GIB, 600);
+      await night('db-02', GIB, 600, 'failed');
+      await night('db-02', GIB, 600, 'completed', 'full');
+      const tx = hub.plugin.store.ingestTransaction();
+      await tx.lockJobs([spike], new Map());
+      try {
+        const keys = [
+          { vm_name: 'web-01', job_type: 'backup', backup_type: 'incremental' },
+          { vm_name: 'db-02', job_type: 'backup', backup_type: 'incremental' },
+          { vm_name: 'nobody', job_type: 'backup', backup_type: 'full' },
+        ];
+        const found = await tx.completedHistory(keys, 3);
+        assert.deepEqual([...found.values()].map((list) => list.length), [3, 1, 0]);
+        const web = found.get(historyKeyOf(keys[0]!))!;
+        assert.equal(web[0]!.id, quick);
+        assert.ok(web[0]!.completed_at! > web[1]!.completed_at! && web[1]!.completed_at! > web[2]!.completed_at!);
+        assert.equal(found.get(historyKeyOf(keys[1]!))![0]!.status, 'completed');
+      } finally {
+        await tx.rollback();
+      }
     });
 
     it('refuses an unknown job type on the insight with 400 naming job_type', async () => {
