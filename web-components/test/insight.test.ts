@@ -147,6 +147,7 @@ describe('the stage chart of a running job', () => {
       await waitUntil(async () => (await executeServerCommand('hub-room-size', { room: rooms.job(running.backup_id) })) === 1, 'subscribed');
       await executeServerCommand('hub-push', { room: rooms.job(running.backup_id), event: SERVER_EVENTS.update, payload: { job: running, point: { t: 100, s: 1024, p: 30, phase: 'transfer', b: [10, 5, 95, 20] } } });
       await waitUntil(() => vertices() === 6, 'live stage point drawn');
+      expect($(el, '[part=bottleneck]').textContent, 'named from the live points so far').to.include('Bottleneck: Network');
     } finally {
       fetches.restore();
     }

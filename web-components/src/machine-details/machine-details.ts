@@ -10,7 +10,7 @@ import '../stage-chart/stage-chart.js';
 import '../success-donut/success-donut.js';
 import type { BtSpeedChart } from '../speed-chart/speed-chart.js';
 import type { JobSelectDetail } from '../backup-history/backup-history.js';
-import { summarizePoints } from '../shared/chart-data.js';
+import { bottleneckFromPoints, summarizePoints } from '../shared/chart-data.js';
 import { deepActiveElement, tabbables } from '../shared/focus.js';
 import { formatBytes, formatDateTime, formatDuration, formatMibps, formatPercent, bpsToMibps } from '../shared/format.js';
 import { HubElement } from '../shared/hub-element.js';
@@ -396,7 +396,7 @@ export class BtMachineDetails extends HubElement {
         ${this.kpi('Transferred', formatBytes(metrics?.bytes_transferred ?? job.bytes_transferred))}
       </div>
       ${this.speedChartFor(job, chart)}
-      ${bottleneckLine(metrics?.bottleneck)}
+      ${bottleneckLine(metrics ? metrics.bottleneck : bottleneckFromPoints(chart?.points ?? []))}
       <bt-stage-chart .points=${chart?.points ?? []} theme=${this.theme ?? nothing}></bt-stage-chart>
     `;
   }
