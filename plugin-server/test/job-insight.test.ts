@@ -120,6 +120,35 @@ for (const backend of backends()) {
     });
   });
 
+  describe(`jobs of one VM completing together (${backend.name})`, { skip: backend.skip }, () => {
+    it('judges each against the VM\'s history when they end in the same batch', async () => {
+      // One lane: two jobs go to the same batch whatever their ids hash to.
+      const { hub, clock, night } = await hubOnClock(backend, { ingestLanes: 1 });
+      try {
+        for (let i = 0; i < 6; i++) await night('pair-01', 10 * GIB, 1800);
+        const a = await registerJob(hub.http, { vm_name: 'pair-01', backup_type: 'incremental', repository_id: 'repo-a' });
+        const b = await registerJob(hub.http, { vm_name: 'pair-01', backup_type: 'incremental', repository_id: 'repo-b' });
+        clock.ms += 1800_000;
+        const reads: number[] = [];
+        const open = hub.plugin.store.ingestTransaction.bind(hub.plugin.store);
+        hub.plugin.store.ingestTransaction = () => {
+          const tx = open();
+          const read = tx.completedHistory.bind(tx);
+          return { ...tx, completedHistory: (keys, limit) => (reads.push(keys.length), read(keys, limit)) };
+        };
+        // Submitted in the same tick: the pipeline commits them in one batch.
+        await Promise.all([a, b].map((id) => hub.plugin.ingest.submit('backup', id, { status: 'completed', bytes_transferred: 100 * GIB })));
+        assert.deepEqual(reads, [1], 'one read for the VM\'s two jobs, in one batch');
+        for (const id of [a, b]) {
+          const { body } = await hub.http.get(`/api/v1/backups/${id}`).expect(200);
+          assert.deepEqual(body.anomalies.map((x: { metric: string }) => x.metric), ['bytes_transferred'], id);
+        }
+      } finally {
+        await hub.close();
+      }
+    });
+  });
+
   describe(`early warnings on the VM's insight (${backend.name})`, { skip: backend.skip }, () => {
     let hub: TestHub;
     let night: Awaited<ReturnType<typeof hubOnClock>>['night'];

@@ -16,6 +16,7 @@ import { applyUpdate, type JobState } from './apply.js';
 import { CommittedStates } from './committed-states.js';
 import { endJob, judgeJob } from './end-job.js';
 import type { AnomalyThresholds } from '../insight/anomalies.js';
+import type { PastJob } from '../insight/baseline.js';
 import { historyKeyOf } from '../store/insight.js';
 
 export interface IngestResult {
@@ -310,9 +311,9 @@ export class IngestPipeline {
     }
     const stored = toRead.length ? await tx.snapshotsOf(toRead) : new Map<string, SnapshotRow[]>();
     // Jobs that complete are judged against their VMs' last completed jobs: one read per batch that completes any.
-    const completing = ended.map((id) => effects.states.get(id)!.job).filter((job) => job.status === 'completed');
+    const completing = new Map(ended.map((id) => effects.states.get(id)!.job).filter((job) => job.status === 'completed').map((job) => [historyKeyOf(job), job]));
     const { anomalyThresholds } = this.options;
-    const histories = completing.length ? await tx.completedHistory(completing, anomalyThresholds.historyJobs) : new Map();
+    const histories = completing.size ? await tx.completedHistory([...completing.values()], anomalyThresholds.historyJobs) : new Map<string, PastJob[]>();
     for (const id of ended) {
       const started = performance.now();
       const state = effects.states.get(id)!;
