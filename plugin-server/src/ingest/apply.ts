@@ -109,8 +109,8 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
         transfer_speed_bps: job.transfer_speed_bps,
         progress_percent: job.progress_percent,
         current_phase: job.current_phase,
-        stage_busy: update.bottleneck ? stageBusyToDb(update.bottleneck) : null,
       };
+      if (update.bottleneck) snapshot.stage_busy = stageBusyToDb(update.bottleneck);
       job.last_snapshot_at = at;
       if (job.snapshot_count !== null) job.snapshot_count += 1;
     }

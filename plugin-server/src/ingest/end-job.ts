@@ -49,9 +49,9 @@ export function endJob(job: JobRow, disks: DiskRow[], rolling: RollupState, nowM
 
 /**
  * Judges an ended job against its VM's last completed jobs of the same job and backup type
- * (insight/): sets `job.anomalies` to what was found, [] for nothing. Only a completed job is
- * judged, so the stale detector's failures (and any failed or cancelled end) read no history and
- * keep null. Called in the transaction that writes the end, after `endJob`.
+ * (insight/): sets `job.anomalies` to what was found, [] for nothing (the commit stores only a
+ * non-empty list). Only a completed job is judged, so the stale detector's failures (and any failed
+ * or cancelled end) read no history. Called in the transaction that writes the end, after `endJob`.
  */
 export function judgeJob(job: JobRow, history: readonly PastJob[], thresholds: AnomalyThresholds): JobAnomaly[] {
   if (job.status !== 'completed') return [];

@@ -85,6 +85,7 @@ export function knexIngestTransaction(
       for (const id of writes.deleteSnapshotsOf) await snapshots.deleteOfJob(t, id);
       await summaries.recordEnded(t, writes.ended);
       await jobs.saveJobs(t, writes.jobs, writes.disks);
+      await jobs.saveAnomalies(t, writes.ended);
       await t.commit();
     },
     async rollback() {

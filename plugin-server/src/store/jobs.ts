@@ -11,7 +11,7 @@ export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
   'id', 'job_type', 'vm_name', 'vm_context_id', 'repository_id', 'backup_type', 'status', 'repository_path',
   'bytes_transferred', 'total_bytes', 'current_phase', 'transfer_speed_bps', 'eta_seconds', 'progress_percent',
   'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'snapshot_count', 'row_version', 'clock_offset_ms', 'stale_warned_at', 'error_message', 'details',
-  'performance_metrics', 'anomalies', 'created_at', 'started_at', 'completed_at',
+  'performance_metrics', 'created_at', 'started_at', 'completed_at',
 ];
 /** Columns an ingest may change; identity columns never move. */
 export const MUTABLE_JOB_COLUMNS = JOB_COLUMNS.filter((c) => !['id', 'job_type', 'vm_name', 'repository_id', 'backup_type', 'created_at', 'vm_context_id', 'repository_path'].includes(c));
@@ -22,7 +22,9 @@ export const MUTABLE_JOB_ROW_COLUMNS: readonly string[] = [...MUTABLE_JOB_COLUMN
 
 /** A job row to write; with `disks`, its `disks` column too (else that column is left out). */
 export function jobToDb(job: JobRow, disks?: readonly DiskRow[]): Record<string, unknown> {
-  const row: Record<string, unknown> = { ...job, details: writeJson(job.details), performance_metrics: job.performance_metrics && writeJson(metricsToDb(job.performance_metrics)), anomalies: writeJson(job.anomalies) };
+  // `anomalies` is written apart, only for flagged ends (`saveAnomalies`): job writes stay as they were.
+  const { anomalies: _anomalies, ...columns } = job;
+  const row: Record<string, unknown> = { ...columns, details: writeJson(job.details), performance_metrics: job.performance_metrics && writeJson(metricsToDb(job.performance_metrics)) };
   if (disks) row.disks = disksToDb(disks);
   return row;
 }
@@ -94,6 +96,11 @@ export function jobQueries(tables: Tables) {
       }
       const byJob = disksByJob(rows, disks);
       await trx(jobs).insert(rows.map((job) => jobToDb(job, byJob.get(job.id)))).onConflict('id').merge([...MUTABLE_JOB_ROW_COLUMNS]);
+    },
+
+    /** Stores what the ends of these jobs found (migration 011); jobs with nothing found are left alone. */
+    async saveAnomalies(trx: Knex.Transaction, ended: readonly JobRow[]): Promise<void> {
+      for (const job of ended) if (job.anomalies?.length) await trx(jobs).where({ id: job.id }).update({ anomalies: writeJson(job.anomalies) });
     },
 
     /**

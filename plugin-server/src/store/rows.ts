@@ -32,7 +32,7 @@ export interface JobRow {
   error_message: string | null;
   details: Record<string, string | number | boolean | null> | null;
   performance_metrics: PerformanceMetrics | null;
-  /** What the job's end found against its VM's history (migration 011); null: not judged. */
+  /** What the job's end found against its VM's history (migration 011); null: nothing found, or not judged. */
   anomalies: JobAnomaly[] | null;
   created_at: number;
   started_at: number | null;
