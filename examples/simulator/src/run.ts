@@ -88,10 +88,12 @@ export async function runJob(plan: JobPlan, rng: Rng, options: RunOptions): Prom
       await sleep(tickMs);
       const nowMs = Date.now();
       const jitter = rng() * 2 - 1;
+      state = step(plan, state, (nowMs - lastMs) / 1000, jitter);
+      // A step that ends in `transferring` spent its time moving data, so the report of the phase
+      // change into it (always stored as a snapshot) already carries the stages.
       if (state.phase === 'transferring') {
         for (const [stage, ms] of Object.entries(stageTimes(plan.vm, (nowMs - lastMs) / 1000, jitter))) reporter.stage(stage as BottleneckStage, ms);
       }
-      state = step(plan, state, (nowMs - lastMs) / 1000, jitter);
       lastMs = nowMs;
       options.onStep?.(plan, state, jobId);
       if (state.result === 'running') reporter.report(progressOf(state));
