@@ -32,6 +32,8 @@ describe('the example hub on MySQL', { skip: MYSQL_URL ? false : 'MYSQL_URL is n
       const job = await getJson<BackupJob>(`${hub.url}/api/v1/backups/${row.job_id}`);
       assert.equal(job.status, row.result);
       assert.ok(job.performance_metrics && job.performance_metrics.chart_data.length > 0);
+      // The simulator times its stages (reporter.stage): the hub names each job's bottleneck.
+      if (row.result === 'completed') assert.ok(['source', 'network'].includes(job.performance_metrics.bottleneck?.stage ?? ''), JSON.stringify(job.performance_metrics));
     }
   });
 });

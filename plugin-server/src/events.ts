@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { JobEndedEvent, JobStaleEvent, JobUpdateEvent, MachineProtectionEvent } from '@backup-telemetry/contract';
+import type { JobAnomalyEvent, JobEndedEvent, JobStaleEvent, JobUpdateEvent, MachineProtectionEvent } from '@backup-telemetry/contract';
 
 /**
  * What the plugin announces, always after the transaction that caused it committed. The live
@@ -9,6 +9,8 @@ export interface TelemetryEventMap {
   'job:update': [JobUpdateEvent];
   'job:ended': [JobEndedEvent];
   'job:stale': [JobStaleEvent];
+  /** A job completed far from its VM's usual size, duration or speed (after the commit that ended it; the `job.anomaly` webhook). */
+  'job:anomaly': [JobAnomalyEvent];
   /** A VM went at risk (the at-risk sweep; one instance reports each change). */
   'machine:at_risk': [MachineProtectionEvent];
   /** A VM at risk is protected again. */

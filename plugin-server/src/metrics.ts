@@ -19,6 +19,7 @@ export class TelemetryMetrics {
   private readonly jobSize = new Histogram({ name: 'bt_job_size_bytes', help: 'Bytes transferred by jobs this instance ended', labelNames: ['job_type', 'status'] as const, buckets: [2 ** 20, 2 ** 24, 2 ** 27, 2 ** 30, 2 ** 32, 2 ** 34, 2 ** 36, 2 ** 38, 2 ** 40, 2 ** 42], registers: [this.registry] });
   private readonly protectionChanges = new Counter({ name: 'bt_machine_protection_changes_total', help: 'machine:at_risk (status at_risk) and machine:protected (status protected or warning) events this instance published', labelNames: ['status'] as const, registers: [this.registry] });
   private readonly notifyDeliveries = new Counter({ name: 'bt_notify_deliveries_total', help: 'Webhook attempts this instance made, by result: delivered, retried (will be tried again), failed (given up after 24 h), gone (410)', labelNames: ['result'] as const, registers: [this.registry] });
+  private readonly anomalies = new Counter({ name: 'bt_job_anomalies_total', help: 'Anomalies found on jobs this instance completed, against each VM\'s own history, by metric and severity', labelNames: ['metric', 'severity'] as const, registers: [this.registry] });
   private readonly rollup = new Histogram({ name: 'bt_rollup_duration_seconds', help: 'Time to roll an ended job up (read, compute, delete snapshots)', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
 
   constructor(gauges: { runningJobs(): Promise<number>; viewers(): number }, fleet?: FleetSeriesSource) {
@@ -88,6 +89,10 @@ export class TelemetryMetrics {
     };
     new Gauge({ name: 'bt_notify_queue_depth', help: 'Webhook deliveries pending (due now or waiting to be retried)', registers: [this.registry], async collect() { this.set((await once()).depth); } });
     new Gauge({ name: 'bt_notify_oldest_undelivered_seconds', help: 'Age of the event of the oldest pending webhook delivery; 0 when none is pending', registers: [this.registry], async collect() { this.set((await once()).oldest_seconds); } });
+  }
+
+  anomaliesFound(found: readonly { metric: string; severity: string }[]): void {
+    for (const a of found) this.anomalies.inc({ metric: a.metric, severity: a.severity });
   }
 
   rolledUp(seconds: number): void {

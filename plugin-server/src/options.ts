@@ -3,6 +3,8 @@ import type { AuthorizeAdmin, AuthorizeViewer, VerifyIngest } from './access/acc
 import { POLICY_LIMITS, validateEndpointRequest, type NotificationEndpointRequest } from '@backup-telemetry/contract';
 import { resolveAllowedOrigins, type AllowedOrigins } from './access/origin.js';
 import { defaultLogger, type Logger } from './logger.js';
+import { DEFAULT_ANOMALY_THRESHOLDS, type AnomalyThresholds } from './insight/anomalies.js';
+import { DEFAULT_TREND_THRESHOLDS, type BackupWindow, type TrendThresholds } from './insight/trends.js';
 
 /** Options of `createTelemetryPlugin`. Every default is stated here and nowhere else. */
 export interface TelemetryPluginOptions {
@@ -78,6 +80,23 @@ export interface TelemetryPluginOptions {
   atRiskReminderHours?: number;
   /** `job.failed` and `job.stale` webhooks are sent once a VM's failures in a row reach this. Default 1 (every failure). */
   alertAfterConsecutiveFailures?: number;
+  /**
+   * When a completed job is flagged against its VM's own history (README, "Job insight"); give only
+   * the fields to change. Default `{minJobs: 5, historyJobs: 20, highRatio: 3, criticalHighRatio: 10,
+   * lowRatio: 0.1, criticalLowRatio: 0.01, spreadFactor: 3}`.
+   */
+  anomalyThresholds?: Partial<AnomalyThresholds>;
+  /**
+   * When a VM's recent jobs raise early warnings (`GET /machines/:vm_name/insight`); give only the
+   * fields to change. Default `{minJobs: 5, trendJobs: 10, failuresInRow: 2, windowHorizonDays: 14,
+   * speedDropPercent: 30, minFit: 0.5}`.
+   */
+  trendThresholds?: Partial<TrendThresholds>;
+  /**
+   * The daily window backups must fit in, for the "overruns its window" warning: `{start: '02:00',
+   * hours: 4}` for every VM, or a function giving each VM's (null: none). Default null: no window warning.
+   */
+  backupWindow?: BackupWindow | ((vmName: string) => BackupWindow | null) | null;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
   logger?: Logger;
   /** Clock in epoch ms (tests). Default `Date.now`. */
@@ -115,6 +134,9 @@ export interface ResolvedOptions {
   notifyRetentionMs: number;
   atRiskReminderMs: number;
   alertAfterConsecutiveFailures: number;
+  anomalyThresholds: AnomalyThresholds;
+  trendThresholds: TrendThresholds;
+  backupWindowOf: (vmName: string) => BackupWindow | null;
   logger: Logger;
   now: () => number;
 }
@@ -151,6 +173,33 @@ function endpointsOption(value: readonly NotificationEndpointRequest[] | undefin
 }
 
 const atLeastOne = (name: string, value: number | undefined, fallback: number) => Math.max(1, Math.floor(nonNegative(name, value, fallback)));
+/** Each given threshold checked (a finite number ≥ 0), over the defaults. */
+function thresholds<T extends object>(name: string, given: Partial<T> | undefined, defaults: T): T {
+  const out = { ...defaults };
+  for (const [key, value] of Object.entries(given ?? {})) {
+    if (!(key in defaults)) throw new Error(`${name}.${key} is not a known threshold`);
+    if (value === undefined) continue;
+    (out as Record<string, number>)[key] = nonNegative(`${name}.${key}`, value as number, 0);
+  }
+  return out;
+}
+
+const WINDOW_START = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** A backup window checked: start `HH:MM`, more than 0 and at most 24 hours. */
+export function checkedWindow(window: BackupWindow | null): BackupWindow | null {
+  if (window === null) return null;
+  if (typeof window !== 'object' || !WINDOW_START.test(String(window.start)) || !(window.hours > 0 && window.hours <= 24)) {
+    throw new Error(`backupWindow must be {start: 'HH:MM', hours: more than 0, at most 24} (got ${JSON.stringify(window)})`);
+  }
+  return { start: window.start, hours: window.hours };
+}
+
+function backupWindowOf(option: TelemetryPluginOptions['backupWindow']): (vmName: string) => BackupWindow | null {
+  if (typeof option === 'function') return (vmName) => checkedWindow(option(vmName));
+  const fixed = checkedWindow(option ?? null);
+  return () => fixed;
+}
 
 export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions {
   const maxChartPoints = nonNegative('maxChartPoints', options.maxChartPoints, 200);
@@ -186,6 +235,9 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     notifyRetentionMs: nonNegative('notifyRetentionDays', options.notifyRetentionDays, 30) * 86_400_000,
     atRiskReminderMs: nonNegative('atRiskReminderHours', options.atRiskReminderHours, 24) * 3_600_000,
     alertAfterConsecutiveFailures: atLeastOne('alertAfterConsecutiveFailures', options.alertAfterConsecutiveFailures, 1),
+    anomalyThresholds: thresholds('anomalyThresholds', options.anomalyThresholds, DEFAULT_ANOMALY_THRESHOLDS),
+    trendThresholds: thresholds('trendThresholds', options.trendThresholds, DEFAULT_TREND_THRESHOLDS),
+    backupWindowOf: backupWindowOf(options.backupWindow),
     logger: options.logger ?? defaultLogger(),
     now: options.now ?? Date.now,
   };

@@ -114,11 +114,13 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     sourceLimiter: new RateLimiter(resolved.rateLimitPerSourcePerMinute, now),
     outage,
     notify,
+    anomalyThresholds: resolved.anomalyThresholds,
   });
   const charts = new LiveCharts(store, pipeline.rollups, maxChartPoints, now);
   const readLimiter = new ReadLimiter(resolved.readRateLimitPerSourcePerMinute, now);
   const registrationLimiter = new RateLimiter(resolved.rateLimitRegistrationsPerMinute, now, { unit: 'registrations' });
-  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, defaultPolicy, notify });
+  const router = createRouter({ store, pipeline, access, registrationLimiter, metrics, logger, now, maxChartPoints, bodyLimitBytes, charts, readLimiter, defaultPolicy, notify,
+    insight: { trendThresholds: resolved.trendThresholds, backupWindowOf: resolved.backupWindowOf } });
   const stale = new StaleDetector(store, events, logger, {
     cron: resolved.staleCheckCron,
     warnAfterMs: resolved.staleWarnAfterMs,

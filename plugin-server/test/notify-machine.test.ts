@@ -58,3 +58,41 @@ for (const backend of backends()) {
     });
   });
 }
+
+/** A job the hub finds unusual for its machine is also `job.anomaly`, written in the transaction that ends it. */
+for (const backend of backends()) {
+  describe(`job.anomaly webhooks (${backend.name})`, { skip: backend.skip }, () => {
+    it('sends job.anomaly for an injected 10× incremental, with its findings, and none for normal nights', async () => {
+      const rx = await startReceiver();
+      const clock = { ms: Date.UTC(2026, 0, 1, 2, 0) };
+      const hub = await startHub(backend, {
+        notifications: false, now: () => clock.ms,
+        notificationEndpoints: [{ url: rx.url(), events: ['job.anomaly'], secret: SECRET }],
+      });
+      const GIB = 1024 ** 3;
+      const night = async (bytes: number) => {
+        const id = await registerJob(hub.http, { vm_name: 'web-01', backup_type: 'incremental' });
+        clock.ms += 1_800_000;
+        await send(hub.http, id, { status: 'completed', bytes_transferred: bytes, total_bytes: bytes }).expect(200);
+        clock.ms += 86_400_000 - 1_800_000;
+        return id;
+      };
+      try {
+        for (let i = 0; i < 8; i++) await night(Math.round(10 * GIB * (1 + 0.05 * Math.sin(i * 1.7))));
+        await hub.plugin.notify.deliverer.runOnce();
+        assert.equal(rx.hits.length, 0, 'normal nights page nobody');
+        const spike = await night(100 * GIB);
+        await hub.plugin.notify.deliverer.runOnce();
+        assert.equal(rx.hits.length, 1);
+        const body = JSON.parse(rx.hits[0]!.body);
+        assert.equal(body.type, 'job.anomaly');
+        assert.equal(body.data.job.backup_id, spike);
+        assert.equal(body.data.anomalies[0].metric, 'bytes_transferred');
+        assert.match(body.data.anomalies[0].message, /^10× the usual size for an incremental/);
+      } finally {
+        await hub.close();
+        await rx.close();
+      }
+    });
+  });
+}

@@ -7,3 +7,4 @@ export { BtBackupTrends } from './backup-trends/backup-trends.js';
 export { BtFleetOverview, SEARCH_DEBOUNCE_MS, SUMMARY_REFRESH_MS, type FleetQueryDetail, type MachineSelectDetail } from './fleet-overview/fleet-overview.js';
 export { TelemetryController, queryString, type JobChart, type LoadStatus, type TelemetryListener } from './shared/telemetry-controller.js';
 export { phasesFromPoints, pointsToCsv, summarizePoints } from './shared/chart-data.js';
+export { BtStageChart } from './stage-chart/stage-chart.js';

@@ -32,6 +32,7 @@ export function job(overrides: Partial<BackupJob> = {}): BackupJob {
     completed_at: null,
     last_telemetry_at: null,
     details: null,
+    anomalies: [],
     disks: [],
     ...overrides,
   };

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createReporter, registerJob, type Logger, type Reporter } from '@backup-telemetry/client';
+import type { BottleneckStage } from '@backup-telemetry/contract';
 import { machineInfo } from './fleet.js';
-import { initialState, step, type JobPlan, type JobState, type Rng } from './scenarios.js';
+import { initialState, stageTimes, step, type JobPlan, type JobState, type Rng } from './scenarios.js';
 
 /** Drives one planned job through the client SDK against a real hub, in real time. */
 
@@ -92,7 +93,13 @@ export async function runJob(plan: JobPlan, rng: Rng, options: RunOptions): Prom
         return done('cancelled', { transport: end.transport });
       }
       const nowMs = Date.now();
-      state = step(plan, state, (nowMs - lastMs) / 1000, rng() * 2 - 1);
+      const jitter = rng() * 2 - 1;
+      state = step(plan, state, (nowMs - lastMs) / 1000, jitter);
+      // A step that ends in `transferring` spent its time moving data, so the report of the phase
+      // change into it (always stored as a snapshot) already carries the stages.
+      if (state.phase === 'transferring') {
+        for (const [stage, ms] of Object.entries(stageTimes(plan.vm, (nowMs - lastMs) / 1000, jitter))) reporter.stage(stage as BottleneckStage, ms);
+      }
       lastMs = nowMs;
       options.onStep?.(plan, state, jobId);
       if (state.result === 'running') reporter.report(progressOf(state));

@@ -1,4 +1,4 @@
-import type { BackupType, DiskStatus } from '@backup-telemetry/contract';
+import { BOTTLENECK_STAGES, type BackupType, type BottleneckStage, type DiskStatus } from '@backup-telemetry/contract';
 import { bytesToRead, type VmProfile } from './fleet.js';
 
 /** The pure maths of a simulated backup job: plans, speed curves, and stepping a job through time. */
@@ -283,4 +283,26 @@ function enter(state: JobState, phase: Phase): void {
   state.phase = phase;
   state.phase_started_seconds = state.elapsed_seconds;
   if (phase !== 'transferring') state.speed_bps = 0;
+}
+
+// ---- where a transfer step's time went (stage busy percents) -------------------------------------
+
+/** Below this storage speed a VM waits on its own disks; faster ones wait on the network to the repository. */
+export const SOURCE_BOUND_BELOW_MIBPS = 170;
+
+const USUAL_BUSY: Record<BottleneckStage, number> = { source: 0.3, proxy: 0.15, network: 0.4, target: 0.25 };
+
+/**
+ * Milliseconds each stage was busy during a transfer step of `dtSeconds` (for `reporter.stage()`):
+ * the VM's bottleneck (its source below 170 MiB/s, else the network) 85 % of the time, the others
+ * their usual share, each moved by up to ±5 points of `jitter` in [-1, 1]. Pure.
+ */
+export function stageTimes(vm: VmProfile, dtSeconds: number, jitter = 0): Record<BottleneckStage, number> {
+  const bottleneck: BottleneckStage = vm.speed_mibps < SOURCE_BOUND_BELOW_MIBPS ? 'source' : 'network';
+  const out = {} as Record<BottleneckStage, number>;
+  for (const stage of BOTTLENECK_STAGES) {
+    const busy = (stage === bottleneck ? 0.85 : USUAL_BUSY[stage]) + 0.05 * Math.max(-1, Math.min(1, jitter));
+    out[stage] = Math.round(busy * dtSeconds * 1000);
+  }
+  return out;
 }

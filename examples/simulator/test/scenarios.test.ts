@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FLEET, bytesToRead, vmAt } from '../src/fleet.js';
 import {
-  assignOutcomes, initialState, meanFactor, planJob, seededRng, speedFactor, step,
+  assignOutcomes, initialState, meanFactor, planJob, seededRng, speedFactor, stageTimes, step,
   type JobPlan, type JobState, type Outcome, type SpeedShape,
 } from '../src/scenarios.js';
 
@@ -141,5 +141,15 @@ describe('a run of jobs', () => {
     assert.equal(vmAt(1).vm_name, 'db-02');
     assert.equal(vmAt(FLEET.length).vm_name, 'web-09');
     assert.equal(vmAt(FLEET.length + 1).vm_name, 'db-10');
+  });
+});
+
+describe('stage times of a transfer step', () => {
+  it('keeps a slow VM busy on its source and a fast one on the network, as shares of the step', () => {
+    const slow = FLEET.find((vm) => vm.speed_mibps < 170)!;
+    const fast = FLEET.find((vm) => vm.speed_mibps >= 170)!;
+    assert.deepEqual(stageTimes(slow, 2), { source: 1700, proxy: 300, network: 800, target: 500 });
+    assert.deepEqual(stageTimes(fast, 2), { source: 600, proxy: 300, network: 1700, target: 500 });
+    assert.deepEqual(stageTimes(fast, 1, 1), { source: 350, proxy: 200, network: 900, target: 300 });
   });
 });

@@ -15,3 +15,4 @@ export type { EntryKind, OutboxEntry } from './queue.js';
 export { backoffDelayMs, parseRetryAfter, DEFAULT_BACKOFF } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export type { DeliveryReceipt, TransportName } from './transports/types.js';
+export { stageBusy, StageClock } from './stages.js';

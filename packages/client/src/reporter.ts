@@ -1,4 +1,5 @@
 import {
+  type BottleneckStage,
   isTerminalStatus, LIMITS, validateJobId, validateJobType, validateUpdate,
   type DiskProgress, type JobStatus, type TelemetryUpdate, type TerminalStatus,
 } from '@backup-telemetry/contract';
@@ -13,6 +14,7 @@ import { createFallbackTransport } from './transports/fallback.js';
 import { createHttpTransport } from './transports/http.js';
 import { createSocketTransport } from './transports/socket.js';
 import type { Transport, TransportName } from './transports/types.js';
+import { StageClock } from './stages.js';
 
 /** The fields `report()` takes: the contract's update without routing fields and timestamp. */
 export type ProgressFields = Omit<TelemetryUpdate, 'job_id' | 'job_type' | 'timestamp'>;
@@ -50,6 +52,13 @@ export interface Reporter {
   fail(error: Error | string, final?: ProgressFields): Promise<EndResult>;
   /** Ends the job as cancelled. */
   cancel(final?: ProgressFields): Promise<EndResult>;
+  /**
+   * Records `ms` milliseconds the client spent in one stage of its data path (`source`: waiting on
+   * reads, `proxy`: processing, `network`: sending, `target`: waiting on writes). The next update
+   * carries each stage's share of the time since the previous one as `bottleneck` (busy percent),
+   * from which the hub names the job's bottleneck. Throws a TypeError for an unknown stage or a bad time.
+   */
+  stage(stage: BottleneckStage, ms: number): void;
   /** Resolves true once every queued update was acknowledged, false after `timeoutMs`. */
   flush(timeoutMs?: number): Promise<boolean>;
   /** Sends the newest state, waits up to `timeoutMs` (default `closeTimeoutMs`) for the queue, then stops. */
@@ -93,6 +102,7 @@ class JobReporter implements Reporter {
   /** Speed, ETA and percent the caller gave in its newest report (not sticky). */
   #given: Pick<ProgressFields, 'transfer_speed_bps' | 'eta_seconds' | 'progress_percent'> = {};
   #disks = new Map<number, DiskProgress>();
+  #stages: StageClock;
   #samples: ByteSample[] = [];
   #stateAtMs = 0;
   #lastStampMs = 0;
@@ -114,6 +124,11 @@ class JobReporter implements Reporter {
     this.#cadence = { intervalMs: options.intervalMs, milestonePercent: options.milestonePercent };
     this.#rate = { ...DEFAULT_RATE, windowMs: options.speedWindowMs };
     this.#outbox = new Outbox(options.queueCapacity);
+    this.#stages = new StageClock(options.now());
+  }
+
+  stage(stage: BottleneckStage, ms: number): void {
+    this.#stages.add(stage, ms);
   }
 
   report(progress: ProgressReport): void {
@@ -220,6 +235,8 @@ class JobReporter implements Reporter {
     };
     if (disks.length > 0) update.disks = disks;
     if (update.status === 'completed') update.eta_seconds = 0;
+    const busy = this.#stages.busy(Number(update.timestamp));
+    if (busy) update.bottleneck = busy;
     return withoutUndefined(update);
   }
 
@@ -236,6 +253,7 @@ class JobReporter implements Reporter {
     const stamp = Math.max(Number(body.timestamp), this.#lastStampMs + 1);
     body.timestamp = stamp;
     this.#lastStampMs = stamp;
+    this.#stages.restart(stamp);
     const kind: EntryKind = reason === 'end' ? 'end' : reason === 'interval' ? 'state' : 'milestone';
     const { entry, dropped } = this.#outbox.push(kind, body);
     for (const lost of dropped) {

@@ -5,3 +5,4 @@ export * from './validate.js';
 export * from './format.js';
 export * from './fleet.js';
 export * from './notifications.js';
+export * from './insight.js';

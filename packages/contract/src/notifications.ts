@@ -5,7 +5,7 @@ import { invalid, TelemetryError } from './errors.js';
  * requests and the delivery report. Later issues add event types here (e.g. `job.anomaly`).
  */
 export const NOTIFICATION_EVENT_TYPES = [
-  'job.completed', 'job.failed', 'job.cancelled', 'job.stale', 'machine.at_risk', 'machine.protected', 'test',
+  'job.completed', 'job.failed', 'job.cancelled', 'job.stale', 'job.anomaly', 'machine.at_risk', 'machine.protected', 'test',
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
 
@@ -20,6 +20,7 @@ export const EVENT_SEVERITY: Record<NotificationEventType, NotificationSeverity>
   'job.completed': 'info',
   'job.cancelled': 'warning',
   'job.stale': 'warning',
+  'job.anomaly': 'warning',
   'job.failed': 'critical',
   'machine.at_risk': 'critical',
   'machine.protected': 'info',

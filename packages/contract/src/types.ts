@@ -1,4 +1,5 @@
 import type { Protection, ProtectionPolicyRequest } from './fleet.js';
+import type { JobAnomaly, JobBottleneck, StageBusy } from './insight.js';
 
 /** Kinds of job a hub tracks. */
 export const JOB_TYPES = ['backup', 'replication', 'restore'] as const;
@@ -80,6 +81,11 @@ export interface TelemetryUpdate {
   timestamp?: string | number;
   /** Extra facts a backup tool reports (files new/changed, data added, snapshot id). */
   details?: Record<string, string | number | boolean | null>;
+  /**
+   * How busy each stage of the data path was over the interval since the previous update, 0–100
+   * percent each: reading the source, processing on the proxy, the network, writing the target.
+   */
+  bottleneck?: StageBusy;
 }
 
 /** A validated update: timestamps normalised to epoch milliseconds. */
@@ -137,6 +143,8 @@ export interface ChartPoint {
   p: number;
   /** The phase the job was in at this point, on every point (`''` before the client named one). */
   phase: string;
+  /** Busy percent of source, proxy, network and target at this point; only on points whose update carried `bottleneck`. */
+  b?: [number, number, number, number];
 }
 
 /** A stretch of time a job spent in one phase. */
@@ -163,6 +171,8 @@ export interface PerformanceMetrics {
   bytes_transferred: number;
   chart_data: ChartPoint[];
   phases: PhaseSpan[];
+  /** The job's bottleneck, present only when its updates reported stage busy percents. */
+  bottleneck?: JobBottleneck;
 }
 
 export interface DiskState {
@@ -197,6 +207,11 @@ export interface BackupJob {
   completed_at: string | null;
   last_telemetry_at: string | null;
   details: Record<string, string | number | boolean | null> | null;
+  /**
+   * What the job's end found against its VM's own history (README, "Job insight"): empty while it
+   * runs, for a failed or cancelled job, before the VM has enough history, and for a normal job.
+   */
+  anomalies: JobAnomaly[];
   disks: DiskState[];
   /** Present on `GET /backups/:id` and completion events once the job has ended. */
   performance_metrics?: PerformanceMetrics | null;

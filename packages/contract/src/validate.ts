@@ -1,5 +1,6 @@
 import { invalid, TelemetryError } from './errors.js';
 import { validatePolicy } from './fleet.js';
+import { BOTTLENECK_STAGES, type StageBusy } from './insight.js';
 import {
   BACKUP_TYPES, DISK_STATUS_PATTERN, JOB_STATUSES, JOB_TYPES,
   type BackupType, type DiskProgress, type DiskStatus, type JobType, type MachineInfo, type NormalizedUpdate, type ValidRegisterJob,
@@ -190,6 +191,18 @@ function validateDetails(value: unknown): NormalizedUpdate['details'] {
   return { ...out };
 }
 
+/** `bottleneck`: every stage's busy percent, 0–100. */
+function validateBottleneck(value: unknown): StageBusy {
+  if (!isPlainObject(value)) throw invalid('bottleneck', `must be an object with ${BOTTLENECK_STAGES.join(', ')} (0–100 each)`);
+  const out = {} as StageBusy;
+  for (const stage of BOTTLENECK_STAGES) {
+    const busy = number(value, stage, `bottleneck.${stage}`, 100);
+    if (busy === undefined) throw invalid(`bottleneck.${stage}`, 'is required (busy percent, 0–100)');
+    out[stage] = busy;
+  }
+  return out;
+}
+
 export interface ValidateUpdateOptions {
   /** Job id and type from the route or event; body fields, when present, must agree. */
   jobId: unknown;
@@ -235,6 +248,8 @@ export function validateUpdate(body: unknown, options: ValidateUpdateOptions): N
   }
   const details = own(body, 'details');
   if (details !== undefined && details !== null) update.details = validateDetails(details);
+  const bottleneck = own(body, 'bottleneck');
+  if (bottleneck !== undefined && bottleneck !== null) update.bottleneck = validateBottleneck(bottleneck);
   const timestamp = own(body, 'timestamp');
   if (timestamp !== undefined && timestamp !== null) update.timestamp_ms = parseTimestamp(timestamp, options.nowMs ?? Date.now());
   return update;

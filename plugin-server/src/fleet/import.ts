@@ -129,6 +129,7 @@ export function importedJobRow(raw: unknown, index: number, nowMs: number): { ro
     job_type: identity.job_type ?? 'backup',
     vm_name: identity.vm_name,
     vm_context_id: null,
+    anomalies: null,
     repository_id: identity.repository_id,
     backup_type: identity.backup_type,
     status: status as EndedStatus,

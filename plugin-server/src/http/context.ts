@@ -9,6 +9,7 @@ import type { TelemetryMetrics } from '../metrics.js';
 import type { Notifications } from '../notify/notifications.js';
 import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
+import type { BackupWindow, TrendThresholds } from '../insight/trends.js';
 
 /** What every router of one plugin instance shares. */
 export interface RouteContext {
@@ -28,6 +29,8 @@ export interface RouteContext {
   defaultPolicy: DefaultPolicy;
   /** Webhook endpoints, outbox and deliverer (notify/). */
   notify: Notifications;
+  /** The early warnings' thresholds and each VM's backup window (`trendThresholds`, `backupWindow`). */
+  insight: { trendThresholds: TrendThresholds; backupWindowOf: (vmName: string) => BackupWindow | null };
 }
 
 export function principalOf(req: Request): Principal {

@@ -1,3 +1,4 @@
+import { stageBusyToDb } from '../insight/bottleneck.js';
 import { isTerminalStatus, TelemetryError, type JobStatus, type NormalizedUpdate, type TerminalStatus } from '@backup-telemetry/contract';
 import { startOf, type DiskRow, type JobRow, type SnapshotRow } from '../store/rows.js';
 
@@ -109,6 +110,7 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
         progress_percent: job.progress_percent,
         current_phase: job.current_phase,
       };
+      if (update.bottleneck) snapshot.stage_busy = stageBusyToDb(update.bottleneck);
       job.last_snapshot_at = at;
       if (job.snapshot_count !== null) job.snapshot_count += 1;
     }

@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
-import { isFinalDiskStatus, isKnownDiskStatus, type PerformanceMetrics } from '@backup-telemetry/contract';
+import { isFinalDiskStatus, isKnownDiskStatus, type JobAnomaly, type PerformanceMetrics } from '@backup-telemetry/contract';
+import { findAnomalies, type AnomalyThresholds } from '../insight/anomalies.js';
+import type { PastJob } from '../insight/baseline.js';
+import { pastJobOf } from '../store/insight.js';
 import { RollupState, type Sample } from '../rollup/rollup.js';
 import { sumBytes } from './apply.js';
 import type { TelemetryMetrics } from '../metrics.js';
@@ -42,6 +45,18 @@ export function endJob(job: JobRow, disks: DiskRow[], rolling: RollupState, nowM
   job.transfer_speed_bps = 0;
   job.snapshot_count = 0;
   return rolled;
+}
+
+/**
+ * Judges an ended job against its VM's last completed jobs of the same job and backup type
+ * (insight/): sets `job.anomalies` to what was found, [] for nothing (the commit stores only a
+ * non-empty list). Only a completed job is judged, so the stale detector's failures (and any failed
+ * or cancelled end) read no history. Called in the transaction that writes the end, after `endJob`.
+ */
+export function judgeJob(job: JobRow, history: readonly PastJob[], thresholds: AnomalyThresholds): JobAnomaly[] {
+  if (job.status !== 'completed') return [];
+  job.anomalies = findAnomalies(pastJobOf(job), history, thresholds);
+  return job.anomalies;
 }
 
 /**

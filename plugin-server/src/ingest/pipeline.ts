@@ -15,7 +15,10 @@ import type { IngestTransaction, IngestWrites } from '../store/ingest-tx.js';
 import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
 import { applyUpdate, type JobState } from './apply.js';
 import { CommittedStates } from './committed-states.js';
-import { endJob } from './end-job.js';
+import { endJob, judgeJob } from './end-job.js';
+import type { AnomalyThresholds } from '../insight/anomalies.js';
+import type { PastJob } from '../insight/baseline.js';
+import { historyKeyOf } from '../store/insight.js';
 
 export interface IngestResult {
   applied: boolean;
@@ -41,6 +44,8 @@ export interface PipelineOptions {
   outage: DatabaseOutage;
   /** Webhooks: the outbox rows of jobs that end, written in the batch's own commit. */
   notify?: JobEndOutbox;
+  /** When a completed job is flagged against its VM's history (insight/). */
+  anomalyThresholds: AnomalyThresholds;
 }
 
 /** What the ingest needs of notify/: outbox statements for ended jobs (none when no endpoint wants them), and a nudge after they committed. */
@@ -316,6 +321,10 @@ export class IngestPipeline {
       else toRead.push(id);
     }
     const stored = toRead.length ? await tx.snapshotsOf(toRead) : new Map<string, SnapshotRow[]>();
+    // Jobs that complete are judged against their VMs' last completed jobs: one read per batch that completes any.
+    const completing = new Map(ended.map((id) => effects.states.get(id)!.job).filter((job) => job.status === 'completed').map((job) => [historyKeyOf(job), job]));
+    const { anomalyThresholds } = this.options;
+    const histories = completing.size ? await tx.completedHistory([...completing.values()], anomalyThresholds.historyJobs) : new Map<string, PastJob[]>();
     for (const id of ended) {
       const started = performance.now();
       const state = effects.states.get(id)!;
@@ -327,6 +336,7 @@ export class IngestPipeline {
       }
       rollup.addAll(effects.snapshots.get(id) ?? []);
       endJob(state.job, [...state.disks.values()], rollup, nowMs);
+      judgeJob(state.job, histories.get(historyKeyOf(state.job)) ?? [], anomalyThresholds);
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
     const writes = writesOf(effects, ended.filter((id) => storedCount.get(id) !== 0));
@@ -353,6 +363,10 @@ export class IngestPipeline {
     for (const id of effects.ended) {
       const { job } = effects.states.get(id)!;
       this.options.metrics.jobEnded(job, ((job.completed_at ?? startOf(job)) - startOf(job)) / 1000);
+      if (job.anomalies?.length) {
+        this.options.metrics.anomaliesFound(job.anomalies);
+        this.events.emit('job:anomaly', { job_id: job.id, vm_name: job.vm_name, anomalies: job.anomalies });
+      }
     }
     if (this.events.listenerCount('job:update') + this.events.listenerCount('job:ended') === 0) return;
     const nowMs = this.options.now();

@@ -68,6 +68,7 @@ export async function registerJob(
     error_message: null,
     details: null,
     performance_metrics: null,
+    anomalies: null,
     created_at: nowMs,
     started_at: request.started_at_ms ?? nowMs,
     completed_at: null,

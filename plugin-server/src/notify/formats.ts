@@ -56,6 +56,8 @@ export function summarize(payload: WebhookPayload): Summary {
     'job.failed': () => [`${jobKind} of ${vmName} failed`, error],
     'job.cancelled': () => [`${jobKind} of ${vmName} cancelled`, error],
     'job.stale': () => [`${jobKind} of ${vmName} stalled`, error],
+    'job.anomaly': () => [`${jobKind} of ${vmName} is unusual for this machine`,
+      plain((data.anomalies as Data[] | undefined)?.map((a) => String(a.message ?? '')).join('; ') ?? '', MAX_MESSAGE_CHARS)],
     'machine.at_risk': () => (data.reminder
       ? [`${vmName} is still at risk`, reason || `at risk since ${plain(data.at_risk_since, 40)}`]
       : [`${vmName} is at risk`, reason]),
@@ -80,7 +82,7 @@ function slackBody(payload: WebhookPayload): string {
 
 const NTFY_PRIORITY: Record<NotificationSeverity, number> = { info: 3, warning: 4, critical: 5 };
 const NTFY_TAG: Record<NotificationEventType, string> = {
-  'job.completed': 'white_check_mark', 'job.failed': 'x', 'job.cancelled': 'no_entry_sign', 'job.stale': 'warning',
+  'job.completed': 'white_check_mark', 'job.failed': 'x', 'job.cancelled': 'no_entry_sign', 'job.stale': 'warning', 'job.anomaly': 'mag',
   'machine.at_risk': 'rotating_light', 'machine.protected': 'shield', test: 'test_tube',
 };
 

@@ -153,10 +153,16 @@ export class Notifications {
   /** The ingest's outbox rows for jobs that ended in one batch: nothing at all when no endpoint wants those types. */
   jobsEnded(jobs: readonly JobState[], nowMs: number): Statement[] {
     const types = jobs.map((s) => JOB_EVENT[s.job.status]).filter((t): t is NotificationEventType => t !== undefined);
+    const flagged = jobs.filter((s) => s.job.anomalies?.length);
+    if (flagged.length) types.push('job.anomaly');
     if (!this.cache.anyWants(types)) return [];
     return outboxStatements(this.options.tables, jobs.flatMap((s) => {
       const type = JOB_EVENT[s.job.status];
-      return type ? [this.jobEvent(type, toBackupJob(s.job, [...s.disks.values()], nowMs), nowMs)] : [];
+      if (!type) return [];
+      const job = toBackupJob(s.job, [...s.disks.values()], nowMs);
+      // A completed job the hub found unusual for its machine (insight/) is also `job.anomaly`, in the same commit.
+      const anomaly = s.job.anomalies?.length ? [this.event('job.anomaly', { job, anomalies: s.job.anomalies }, job.vm_name, nowMs)] : [];
+      return [this.jobEvent(type, job, nowMs), ...anomaly];
     }));
   }
 

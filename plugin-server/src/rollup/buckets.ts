@@ -7,6 +7,8 @@ export interface BucketSample {
   s: number;
   p: number;
   phase: string | null;
+  /** Stage busy percents (source, proxy, network, target), when the sample had them. */
+  b?: [number, number, number, number];
 }
 
 interface Bucket {

@@ -1,4 +1,5 @@
 import { bpsToMibps, type ChartPoint, type PerformanceMetrics, type PhaseSpan } from '@backup-telemetry/contract';
+import { StageBusyAverage, stageBusyFromDb } from '../insight/bottleneck.js';
 import { MinMaxBuckets, type BucketSample } from './buckets.js';
 
 /** One stored sample of a running job. Timestamps are epoch ms. */
@@ -8,6 +9,8 @@ export interface Sample {
   transfer_speed_bps: number;
   progress_percent: number;
   current_phase: string | null;
+  /** Stage busy percents as a snapshot stores them (`"s,p,n,t"`, migration 011); absent or null: not reported. */
+  stage_busy?: string | null;
 }
 
 const MAX_PHASE_SPANS = 100;
@@ -15,11 +18,15 @@ const MAX_PHASE_SPANS = 100;
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** A chart point: seconds rounded to 0.1, speed in whole bytes per second, percent to 0.1. */
-const point = (t: number, bps: number, percent: number, phase: string): ChartPoint => ({ t: round1(t), s: Math.round(bps), p: round1(percent), phase });
+const point = (t: number, bps: number, percent: number, phase: string, busy?: ChartPoint['b']): ChartPoint => {
+  const out: ChartPoint = { t: round1(t), s: Math.round(bps), p: round1(percent), phase };
+  if (busy) out.b = busy;
+  return out;
+};
 
 /** One chart point of a sample, `t` in seconds since `startedAtMs`. */
 export function toChartPoint(sample: Sample, startedAtMs: number): ChartPoint {
-  return point(Math.max(0, (sample.timestamp - startedAtMs) / 1000), sample.transfer_speed_bps, sample.progress_percent, sample.current_phase ?? '');
+  return point(Math.max(0, (sample.timestamp - startedAtMs) / 1000), sample.transfer_speed_bps, sample.progress_percent, sample.current_phase ?? '', stageBusyFromDb(sample.stage_busy));
 }
 
 /**
@@ -41,6 +48,8 @@ class Chart {
     const point: BucketSample = {
       i, t: Math.max(0, (sample.timestamp - this.startedAtMs) / 1000), s: sample.transfer_speed_bps, p: sample.progress_percent, phase: sample.current_phase,
     };
+    const busy = stageBusyFromDb(sample.stage_busy);
+    if (busy) point.b = busy;
     this.first ??= point;
     this.last = point;
     this.buckets.add(point);
@@ -62,7 +71,7 @@ class Chart {
     }
     // Every point names its phase, filled forward across samples that named none.
     let phase = '';
-    return kept.map((k) => point(k.t, k.s, k.p, (phase = k.phase ?? phase)));
+    return kept.map((k) => point(k.t, k.s, k.p, (phase = k.phase ?? phase), k.b));
   }
 }
 
@@ -102,6 +111,7 @@ export class RollupState {
   private readonly spans: OpenSpan[] = [];
   private spansFull = false;
   private readonly chart: Chart;
+  private readonly busy = new StageBusyAverage();
 
   constructor(readonly startedAtMs: number, readonly maxChartPoints: number) {
     this.prevTimestamp = startedAtMs;
@@ -117,6 +127,7 @@ export class RollupState {
     this.prevTimestamp = sample.timestamp;
     this.prevBytes = Math.max(this.prevBytes, sample.bytes_transferred);
     this.addPhase(sample);
+    this.busy.add(stageBusyFromDb(sample.stage_busy));
     this.chart.add(this.count, sample);
     this.count++;
   }
@@ -141,7 +152,7 @@ export class RollupState {
     // Sampled speeds are the client's spot estimates; the byte-based average is exact. A peak below
     // the average only means the samples missed the fastest stretch.
     const peak = Math.max(this.peak, avg);
-    return {
+    const out: PerformanceMetrics = {
       duration_seconds: round1(duration),
       transfer_seconds: round1(transfer),
       snapshots_recorded: this.count,
@@ -154,6 +165,9 @@ export class RollupState {
       chart_data: this.chart.points(),
       phases: this.spans.map((s) => ({ phase: s.phase, start_t: s.start_t, end_t: s.end_t ?? round1(duration) })),
     };
+    const bottleneck = this.busy.result();
+    if (bottleneck) out.bottleneck = bottleneck;
+    return out;
   }
 
   private addPhase(sample: Sample): void {

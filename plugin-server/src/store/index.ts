@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { summaryQueries } from '../fleet/summaries.js';
 import { isMysql } from './dialect.js';
 import { knexIngestTransaction, type IngestTransaction } from './ingest-tx.js';
+import { insightQueries } from './insight.js';
 import { jobQueries } from './jobs.js';
 import { machineQueries } from './machines.js';
 import { enforcesRowVersionCheck, mysqlIngestTransaction } from './mysql-ingest-tx.js';
@@ -24,6 +25,7 @@ export function createStore(knex: Knex, prefix = '') {
   const jobs = jobQueries(tables);
   const snapshots = snapshotQueries(tables);
   const summaries = summaryQueries(tables, !sqlite);
+  const insight = insightQueries(tables);
   /** Whether MySQL batches of known jobs may skip locking them first (known after `migrate()`). */
   let guarded = false;
   return {
@@ -49,7 +51,7 @@ export function createStore(knex: Knex, prefix = '') {
           throw error;
         }
         return trx;
-      }, jobs, snapshots, summaries);
+      }, jobs, snapshots, summaries, insight);
     },
     jobs,
     snapshots,
@@ -57,6 +59,8 @@ export function createStore(knex: Knex, prefix = '') {
     outages: outageQueries(tables),
     /** VMs' own protection policies (protection/). */
     policies: policyQueries(tables),
+    /** A VM's recent jobs as its insight reads them (insight/). */
+    insight,
     /** Per-VM and per-VM-and-repository summaries (fleet/). */
     summaries,
     async migrate() {

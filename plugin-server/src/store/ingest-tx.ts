@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Statement } from '../fleet/summary-sql.js';
 import type { SummaryQueries } from '../fleet/summaries.js';
+import type { PastJob } from '../insight/baseline.js';
+import type { HistoryKey, InsightQueries } from './insight.js';
 import type { JobQueries } from './jobs.js';
 import type { DiskRow, JobRow, SnapshotRow, StoredJob } from './rows.js';
 import type { SnapshotQueries } from './snapshots.js';
@@ -41,6 +43,8 @@ export interface IngestTransaction {
   lockJobs(ids: string[], known: ReadonlyMap<string, number>): Promise<LockedJobs>;
   /** The stored snapshots of these jobs, each list in time order. */
   snapshotsOf(ids: string[]): Promise<Map<string, SnapshotRow[]>>;
+  /** Each key's last `limit` completed jobs, newest first, by `historyKeyOf` (the insight of jobs that complete). */
+  completedHistory(keys: HistoryKey[], limit: number): Promise<Map<string, PastJob[]>>;
   commit(writes: IngestWrites): Promise<void>;
   /**
    * Without `lockJobs`: writes and commits a batch whose jobs the caller knew at one less than the
@@ -58,7 +62,7 @@ export interface IngestTransaction {
  * use). `begin` opens the transaction the store's way (on SQLite, taking the write lock first).
  */
 export function knexIngestTransaction(
-  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries, summaries: SummaryQueries,
+  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries, summaries: SummaryQueries, insight: InsightQueries,
 ): IngestTransaction {
   let trx: Knex.Transaction | null = null;
   const open = () => {
@@ -77,12 +81,14 @@ export function knexIngestTransaction(
       for (const id of ids) out.set(id, await snapshots.ofJob(open(), id));
       return out;
     },
+    completedHistory: (keys, limit) => insight.completedHistory(open(), keys, limit),
     async commit(writes) {
       const t = open();
       await snapshots.insert(t, writes.snapshots);
       for (const id of writes.deleteSnapshotsOf) await snapshots.deleteOfJob(t, id);
       await summaries.recordEnded(t, writes.ended);
       await jobs.saveJobs(t, writes.jobs, writes.disks);
+      await jobs.saveAnomalies(t, writes.ended);
       for (const s of writes.outbox) await t.raw(s.sql, s.bindings);
       await t.commit();
     },

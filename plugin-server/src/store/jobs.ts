@@ -24,7 +24,9 @@ export const JOB_LIST_COLUMNS: readonly string[] = JOB_ROW_COLUMNS.filter((c) =>
 
 /** A job row to write; with `disks`, its `disks` column too (else that column is left out). */
 export function jobToDb(job: JobRow, disks?: readonly DiskRow[]): Record<string, unknown> {
-  const row: Record<string, unknown> = { ...job, details: writeJson(job.details), performance_metrics: job.performance_metrics && writeJson(metricsToDb(job.performance_metrics)) };
+  // `anomalies` is written apart, only for flagged ends (`saveAnomalies`): job writes stay as they were.
+  const { anomalies: _anomalies, ...columns } = job;
+  const row: Record<string, unknown> = { ...columns, details: writeJson(job.details), performance_metrics: job.performance_metrics && writeJson(metricsToDb(job.performance_metrics)) };
   if (disks) row.disks = disksToDb(disks);
   return row;
 }
@@ -96,6 +98,11 @@ export function jobQueries(tables: Tables) {
       }
       const byJob = disksByJob(rows, disks);
       await trx(jobs).insert(rows.map((job) => jobToDb(job, byJob.get(job.id)))).onConflict('id').merge([...MUTABLE_JOB_ROW_COLUMNS]);
+    },
+
+    /** Stores what the ends of these jobs found (migration 011); jobs with nothing found are left alone. */
+    async saveAnomalies(trx: Knex.Transaction, ended: readonly JobRow[]): Promise<void> {
+      for (const job of ended) if (job.anomalies?.length) await trx(jobs).where({ id: job.id }).update({ anomalies: writeJson(job.anomalies) });
     },
 
     /**

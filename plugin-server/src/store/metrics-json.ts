@@ -31,5 +31,9 @@ export function metricsFromDb(stored: StoredMetrics | null): PerformanceMetrics 
   const { chart_unit, chart_data, ...rest } = stored;
   const toBps = chart_unit === BYTES_PER_SECOND ? (s: number) => s : (s: number) => Math.round(s * MIB);
   let phase = '';
-  return { ...rest, chart_data: (chart_data ?? []).map((p) => ({ t: p.t, s: toBps(p.s), p: p.p, phase: (phase = p.phase ?? phase) })) };
+  return { ...rest, chart_data: (chart_data ?? []).map((p) => {
+    const point: ChartPoint = { t: p.t, s: toBps(p.s), p: p.p, phase: (phase = p.phase ?? phase) };
+    if (p.b) point.b = p.b;
+    return point;
+  }) };
 }

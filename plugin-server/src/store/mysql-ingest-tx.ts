@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { summaryStatements } from '../fleet/summary-sql.js';
+import { completedHistoryQuery, groupHistory } from './insight.js';
 import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
 import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, disksByJob, jobToDb } from './jobs.js';
 import { snapshotFromDb, storedJobFromDb, type SnapshotRow } from './rows.js';
-import { INSERT_CHUNK, SNAPSHOT_COLUMNS } from './snapshots.js';
+import { INSERT_CHUNK, SNAPSHOT_COLUMNS, SNAPSHOT_COLUMNS_WITH_BUSY } from './snapshots.js';
 import { rowVersionCheck, type Tables } from './tables.js';
 
 /** The part of a mysql2 connection (as knex's pool hands it out) this module uses. */
@@ -40,6 +41,7 @@ const statements = new WeakMap<Tables, ReturnType<typeof buildStatements>>();
 function buildStatements(tables: Tables) {
   return {
     snapshotInsert: insertInto(tables.snapshots, SNAPSHOT_COLUMNS),
+    snapshotInsertWithBusy: insertInto(tables.snapshots, SNAPSHOT_COLUMNS_WITH_BUSY),
     jobUpsert: insertInto(tables.jobs, JOB_ROW_COLUMNS, ` ON DUPLICATE KEY UPDATE ${assignAll(MUTABLE_JOB_ROW_COLUMNS)}`),
     guardedJobUpsert: insertInto(tables.jobs, JOB_ROW_COLUMNS, GUARD),
   };
@@ -50,9 +52,10 @@ const statementsOf = (tables: Tables) => {
   return built;
 };
 
-const SNAPSHOT_SELECT = `SELECT ${quoted(SNAPSHOT_COLUMNS)} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``;
+const SNAPSHOT_SELECT = `SELECT ${quoted(SNAPSHOT_COLUMNS_WITH_BUSY)} FROM ?? WHERE \`job_id\` IN (?) ORDER BY \`job_id\`, \`timestamp\``;
 /** MariaDB's and MySQL's errors for a failed CHECK constraint. */
 const CHECK_FAILED = new Set([4025, 3819]);
+const ANOMALIES_UPDATE = 'UPDATE ?? SET `anomalies` = ? WHERE `id` = ?';
 const VERSION_LOCK = 'SELECT `id`, `row_version` FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
 const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE';
 
@@ -62,8 +65,8 @@ const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE'
  * allows several statements per query (`knexFromUrl` connections do), one per statement otherwise.
  *   1. START TRANSACTION; lock the jobs (id order) reading their row versions; read the jobs the
  *      caller does not know in full (with their disks, which are on the row)
- *   2. add ended jobs to their machine summaries; upsert jobs with their disks; DELETE ended jobs' snapshots; INSERT snapshots;
- *      INSERT the webhook outbox rows of ended jobs (if any endpoint wants them); COMMIT
+ *   2. add ended jobs to their machine summaries; upsert jobs with their disks; store flagged ends' anomalies; DELETE ended jobs' snapshots;
+ *      INSERT snapshots; INSERT the webhook outbox rows of ended jobs (if any endpoint wants them); COMMIT
  * A job another writer changed since the caller knew it adds one round trip in between (reading
  * it), and so does a job that ends without its rollup in memory (reading its snapshots).
  * `commitIfUnchanged` is the one-round-trip form for jobs the caller knows: START TRANSACTION and 2.
@@ -98,9 +101,13 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
         return JOB_ROW_COLUMNS.map((col) => db[col]);
       })));
     }
+    // What an ended job's end found (insight/), on its row: only flagged jobs, so most ends gain no statement.
+    for (const job of writes.ended) if (job.anomalies?.length) out.push(c.format(ANOMALIES_UPDATE, [tables.jobs, JSON.stringify(job.anomalies), job.id]));
     if (writes.deleteSnapshotsOf.length) out.push(c.format('DELETE FROM ?? WHERE `job_id` IN (?)', [tables.snapshots, writes.deleteSnapshotsOf]));
+    const busy = writes.snapshots.some((s) => s.stage_busy);
+    const [insert, columns] = busy ? [sql.snapshotInsertWithBusy, SNAPSHOT_COLUMNS_WITH_BUSY] : [sql.snapshotInsert, SNAPSHOT_COLUMNS];
     for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
-      out.push(withRows(c, sql.snapshotInsert, writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => SNAPSHOT_COLUMNS.map((col) => s[col]))));
+      out.push(withRows(c, insert, writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => columns.map((col) => s[col] ?? null))));
     }
     // Webhook outbox (notify/outbox.ts): more statements of the same round trip, after the summaries they may test.
     for (const s of writes.outbox) out.push(c.format(s.sql, s.bindings));
@@ -140,6 +147,13 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
       const rows = (await run(c, c.format(SNAPSHOT_SELECT, [tables.snapshots, ids]))) as Record<string, unknown>[];
       for (const raw of rows) out.get(String(raw.job_id))?.push(snapshotFromDb(raw));
       return out;
+    },
+
+    async completedHistory(keys, limit) {
+      if (keys.length === 0) return new Map();
+      const c = connection();
+      const { sql, bindings } = completedHistoryQuery(knex, tables, keys, limit).toSQL().toNative();
+      return groupHistory(keys, (await run(c, c.format(sql, [...bindings]))) as Record<string, unknown>[]);
     },
 
     async commit(writes) {

@@ -1,5 +1,5 @@
 import type {
-  BackupJob, BackupType, DiskState, DiskStatus, JobStatus, JobType, MachineDisk, PerformanceMetrics,
+  BackupJob, BackupType, DiskState, DiskStatus, JobAnomaly, JobStatus, JobType, MachineDisk, PerformanceMetrics,
 } from '@backup-telemetry/contract';
 import { readJson } from './dialect.js';
 import { metricsFromDb } from './metrics-json.js';
@@ -32,6 +32,8 @@ export interface JobRow {
   error_message: string | null;
   details: Record<string, string | number | boolean | null> | null;
   performance_metrics: PerformanceMetrics | null;
+  /** What the job's end found against its VM's history (migration 011); null: nothing found, or not judged. */
+  anomalies: JobAnomaly[] | null;
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
@@ -55,6 +57,8 @@ export interface SnapshotRow {
   transfer_speed_bps: number;
   progress_percent: number;
   current_phase: string | null;
+  /** Stage busy percents `"s,p,n,t"` the update reported (migration 011); null: none. */
+  stage_busy?: string | null;
 }
 
 export interface MachineRow {
@@ -103,6 +107,7 @@ function jobFromDb(raw: Record<string, unknown>): JobRow {
     completed_at: numOrNull(raw.completed_at),
     details: readJson(raw.details),
     performance_metrics: metricsFromDb(readJson(raw.performance_metrics)),
+    anomalies: readJson<JobAnomaly[]>(raw.anomalies),
   };
 }
 
@@ -137,6 +142,7 @@ export function snapshotFromDb(raw: Record<string, unknown>): SnapshotRow {
     transfer_speed_bps: num(raw.transfer_speed_bps),
     progress_percent: num(raw.progress_percent),
     current_phase: (raw.current_phase as string | null) ?? null,
+    stage_busy: (raw.stage_busy as string | null) ?? null,
   };
 }
 
@@ -176,6 +182,7 @@ export function toBackupJob(job: JobRow, disks: readonly DiskRow[], nowMs: numbe
     completed_at: iso(job.completed_at),
     last_telemetry_at: iso(job.last_telemetry_at),
     details: job.details,
+    anomalies: job.anomalies ?? [],
     disks: disks
       .map((d): DiskState => ({
         disk_index: d.disk_index,

@@ -1,8 +1,10 @@
 import { css } from 'lit';
+import { insightStyles } from '../shared/insight-styles.js';
 import { themeStyles } from '../shared/theme.js';
 
 export const backupHistoryStyles = [
   themeStyles,
+  insightStyles,
   css`
     :host { display: block; overflow: auto; }
     table { width: 100%; border-collapse: collapse; table-layout: auto; }
@@ -13,7 +15,10 @@ export const backupHistoryStyles = [
     tbody tr.job:hover { background: var(--_hover); }
     tbody tr.job[aria-current='true'] { background: var(--_selection); }
     tr.error-row td { white-space: normal; padding-top: 0; }
-    tbody tr.error-row[data-selected] { background: var(--_selection); }
+    tbody tr.error-row[data-selected], tbody tr.anomaly-row[data-selected] { background: var(--_selection); }
+    tr.anomaly-row td { white-space: normal; padding-top: 0; }
+    .flag { color: var(--_warning); margin-left: 6px; }
+    .flag.critical { color: var(--_error); }
     .error-message {
       display: flex; gap: 8px; align-items: flex-start; color: var(--_error); background: var(--_error-bg);
       border-left: 3px solid var(--_error); padding: 6px 10px; border-radius: 2px; overflow-wrap: anywhere;

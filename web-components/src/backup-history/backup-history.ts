@@ -4,6 +4,7 @@ import type { BackupJob } from '@backup-telemetry/contract';
 import { capitalize, formatDateTime, formatPercent } from '../shared/format.js';
 import { jobDuration, jobSize, untrustedText } from '../shared/job-text.js';
 import { HubElement } from '../shared/hub-element.js';
+import { anomalyNotes } from '../shared/insight-text.js';
 import { backupHistoryStyles } from './backup-history.styles.js';
 
 /** Detail of the `job-select` event. */
@@ -13,7 +14,10 @@ export interface JobSelectDetail {
 
 /**
  * Table of a VM's backups, newest first: date, type, size, duration, status. A failed job's error
- * message is shown in full under its row, and so is a cancelled job's (muted: it is not an error). A **Load older backups** button ends the table while the
+ * message is shown in full under its row, and so is a cancelled job's (muted: it is not an error).
+ * A job the hub found unusual for its machine (`anomalies`: size, duration or speed far from the
+ * VM's own history) is flagged beside its status, with each finding and its numbers under its row.
+ * A **Load older backups** button ends the table while the
  * hub has older ones: with `vm-name` the element fetches them itself; with `backups` it shows the
  * button when `has-older` is set and fires `load-older` for the host to fetch the next page.
  *
@@ -23,6 +27,8 @@ export interface JobSelectDetail {
  * @csspart table - The table.
  * @csspart row - Each job row.
  * @csspart error - The message of a failed job (error colours) or of a cancelled one (muted).
+ * @csspart anomalies - The list of a flagged job's findings, under its row.
+ * @csspart anomaly - Each finding (class `warning` or `critical`).
  * @csspart more - The row under the table with the Load older backups button.
  * @csspart state - The loading / empty / error message.
  * @cssprop --bt-selection-background - Selected row (falls back to `--vscode-list-activeSelectionBackground`).
@@ -94,6 +100,13 @@ export class BtBackupHistory extends HubElement {
     ${this.more()}`;
   }
 
+  /** "Unusual" beside the status of a flagged job (critical when any finding is). */
+  private flag(job: BackupJob) {
+    if (!job.anomalies?.length) return nothing;
+    const critical = job.anomalies.some((a) => a.severity === 'critical');
+    return html`<span class="flag ${critical ? 'critical' : 'warning'}" title="Unusual for this machine">⚠ Unusual</span>`;
+  }
+
   private row(job: BackupJob) {
     const selected = job.backup_id === this.selectedId;
     const status = job.status === 'running' ? `Running ${formatPercent(job.progress_percent)}` : capitalize(job.status);
@@ -103,8 +116,11 @@ export class BtBackupHistory extends HubElement {
         <td>${capitalize(job.type)}</td>
         <td class="num">${jobSize(job)}</td>
         <td class="num ${job.started_at ? '' : 'muted'}">${jobDuration(job)}</td>
-        <td><span class="status ${job.status}"><span class="dot"></span>${status}</span></td>
+        <td><span class="status ${job.status}"><span class="dot"></span>${status}</span>${this.flag(job)}</td>
       </tr>
+      ${job.anomalies?.length
+        ? html`<tr class="anomaly-row" ?data-selected=${selected} @click=${() => this.select(job)}><td colspan="5">${anomalyNotes(job.anomalies)}</td></tr>`
+        : nothing}
       ${(job.status === 'failed' || job.status === 'cancelled') && job.error_message
         ? html`<tr class="error-row" ?data-selected=${selected} @click=${() => this.select(job)}>
             <td colspan="5"><div class="error-message ${job.status}" part="error" role="note">

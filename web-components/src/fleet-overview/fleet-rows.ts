@@ -62,6 +62,7 @@ function newJob(vmName: string, pushed: NonNullable<MachineUpdateEvent['last_job
     type: 'incremental',
     vm_name: vmName,
     vm_context_id: null,
+    anomalies: [],
     repository_id: '',
     repository_path: null,
     bytes_transferred: 0,

@@ -1,8 +1,10 @@
 import { css } from 'lit';
+import { insightStyles } from '../shared/insight-styles.js';
 import { themeStyles } from '../shared/theme.js';
 
 export const machineDetailsStyles = [
   themeStyles,
+  insightStyles,
   css`
     :host { display: contents; }
     dialog {

@@ -1,18 +1,20 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { BackupJob, BackupStats, ChartPoint, Machine } from '@backup-telemetry/contract';
+import type { BackupJob, BackupStats, ChartPoint, Machine, MachineInsight } from '@backup-telemetry/contract';
 import type { Socket } from 'socket.io-client';
 import '../backup-history/backup-history.js';
 import '../backup-trends/backup-trends.js';
 import '../job-progress/job-progress.js';
 import '../speed-chart/speed-chart.js';
+import '../stage-chart/stage-chart.js';
 import '../success-donut/success-donut.js';
 import type { BtSpeedChart } from '../speed-chart/speed-chart.js';
 import type { JobSelectDetail } from '../backup-history/backup-history.js';
-import { summarizePoints } from '../shared/chart-data.js';
+import { bottleneckFromPoints, summarizePoints } from '../shared/chart-data.js';
 import { deepActiveElement, tabbables } from '../shared/focus.js';
 import { formatBytes, formatDateTime, formatDuration, formatMibps, formatPercent, bpsToMibps } from '../shared/format.js';
 import { HubElement } from '../shared/hub-element.js';
+import { anomalyNotes, bottleneckLine, warningNotes } from '../shared/insight-text.js';
 import { jobLabel, untrustedText } from '../shared/job-text.js';
 import { fromMetrics, type JobChart, type TelemetryController } from '../shared/telemetry-controller.js';
 import { machineDetailsStyles } from './machine-details.styles.js';
@@ -26,7 +28,9 @@ const TABS: { id: MachineDetailsTab; label: string }[] = [
 
 /**
  * The machine details modal for one VM: Summary (machine facts, KPIs, history, live progress),
- * Performance (per-backup speed chart, live while a job runs) and Analytics (success donut, trends).
+ * Performance (per-backup speed chart, live while a job runs; what was unusual about the backup for
+ * this machine; its bottleneck and stage chart when the client reported stage times) and Analytics
+ * (success donut, early warnings, trends).
  *
  * Set `vm-name` and `open`; it loads from the hub's REST API and, with `socket-url` or `socket`,
  * follows running jobs live. Or pass `machine`, `backups` and `stats` as properties (no network).
@@ -42,6 +46,12 @@ const TABS: { id: MachineDetailsTab; label: string }[] = [
  * @csspart panel - The active tab panel.
  * @csspart kpi - Each KPI card.
  * @csspart machine-info - The machine facts card.
+ * @csspart anomalies - The Performance tab's list of what was unusual about the backup.
+ * @csspart anomaly - Each finding (class `warning` or `critical`).
+ * @csspart bottleneck - The "Bottleneck: Network" line under the speed chart.
+ * @csspart warnings - The Analytics tab's early warnings.
+ * @csspart warning - Each early warning (class `warning` or `critical`).
+ * @csspart no-warnings - The line shown when there is nothing to warn of.
  * @cssprop --bt-background - Modal background (falls back to `--vscode-editor-background`).
  * @cssprop --bt-foreground - Text colour (falls back to `--vscode-foreground`).
  * @cssprop --bt-muted-foreground - Labels (falls back to `--vscode-descriptionForeground`).
@@ -75,6 +85,8 @@ export class BtMachineDetails extends HubElement {
   @property({ attribute: false }) backups: BackupJob[] | null = null;
   /** Stats to show without fetching. */
   @property({ attribute: false }) stats: BackupStats | null = null;
+  /** Early warnings (`GET /machines/:vm_name/insight`) to show without fetching. */
+  @property({ attribute: false }) insight: MachineInsight | null = null;
 
   @query('dialog') private dialog?: HTMLDialogElement;
   @query('bt-speed-chart') private speedChart?: BtSpeedChart;
@@ -89,11 +101,14 @@ export class BtMachineDetails extends HubElement {
   }
 
   protected override onLivePoint(jobId: string, point: ChartPoint): void {
-    if (jobId === this.currentJob?.backup_id) this.speedChart?.appendPoint(point);
+    if (jobId !== this.currentJob?.backup_id) return;
+    this.speedChart?.appendPoint(point);
+    // The live chart's points grow in place: the stage chart redraws from the same array.
+    if (point.b) this.renderRoot.querySelector('bt-stage-chart')?.requestUpdate();
   }
 
   private get hostData(): boolean {
-    return this.backups !== null || this.machine !== null || this.stats !== null;
+    return this.backups !== null || this.machine !== null || this.stats !== null || this.insight !== null;
   }
 
   /** The job the Performance tab shows. */
@@ -127,8 +142,9 @@ export class BtMachineDetails extends HubElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     Object.assign(this.telemetry, { socketUrl: this.socketUrl, socket: this.socket });
-    if (changed.has('backups') || changed.has('machine') || changed.has('stats')) {
+    if (changed.has('backups') || changed.has('machine') || changed.has('stats') || changed.has('insight')) {
       if (this.hostData) {
+        this.telemetry.insight = this.insight;
         this.telemetry.machine = this.machine;
         this.telemetry.backups = this.backups ?? [];
         this.telemetry.stats = this.stats;
@@ -372,6 +388,7 @@ export class BtMachineDetails extends HubElement {
           : nothing}
       </div>
       ${job.status === 'failed' && job.error_message ? html`<div class="job-error" role="note"><strong>Failed:</strong> ${untrustedText(job.error_message)}</div>` : nothing}
+      ${anomalyNotes(job.anomalies)}
       <div class="kpis perf-kpis">
         ${this.kpi('Peak speed', formatMibps(peak))}
         ${this.kpi('Average speed', formatMibps(avg ?? (job.status === 'completed' && job.duration_seconds ? bpsToMibps(job.bytes_transferred / job.duration_seconds) : null)))}
@@ -379,6 +396,8 @@ export class BtMachineDetails extends HubElement {
         ${this.kpi('Transferred', formatBytes(metrics?.bytes_transferred ?? job.bytes_transferred))}
       </div>
       ${this.speedChartFor(job, chart)}
+      ${bottleneckLine(metrics ? metrics.bottleneck : bottleneckFromPoints(chart?.points ?? []))}
+      <bt-stage-chart .points=${chart?.points ?? []} theme=${this.theme ?? nothing}></bt-stage-chart>
     `;
   }
 
@@ -417,6 +436,10 @@ export class BtMachineDetails extends HubElement {
             ${this.kpi('Last backup', formatDateTime(stats?.last_backup_at ?? backups[0]?.created_at))}
           </div>
         </div>
+      </section>
+      <section class="card early-warnings">
+        <h3>Early warnings</h3>
+        ${warningNotes(this.telemetry.insight?.warnings)}
       </section>
       <section class="card">
         <h3>Trends</h3>

@@ -1,4 +1,4 @@
-import type { ChartPoint, PhaseSpan } from '@backup-telemetry/contract';
+import { BOTTLENECK_STAGES, type BottleneckStage, type ChartPoint, type JobBottleneck, type PhaseSpan, type StageBusy } from '@backup-telemetry/contract';
 import { pointMibps } from './format.js';
 
 /** Phase spans implied by the points' phases (on every point, or, from older hubs, only where it changed). */
@@ -66,4 +66,18 @@ export function download(filename: string, content: Blob | string, type = 'text/
   a.download = filename;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/**
+ * A running job's bottleneck so far, from its live points' stage busy percents (`b`), the way the hub
+ * computes it at the end: the stage with the highest average. Null when no point carries them.
+ */
+export function bottleneckFromPoints(points: readonly ChartPoint[]): JobBottleneck | null {
+  const busy = points.filter((p) => Array.isArray(p.b) && p.b.length === 4);
+  if (busy.length === 0) return null;
+  const average = (i: number) => Math.round((busy.reduce((sum, p) => sum + p.b![i]!, 0) / busy.length) * 10) / 10;
+  const busy_percent = Object.fromEntries(BOTTLENECK_STAGES.map((s, i) => [s, average(i)])) as StageBusy;
+  let stage: BottleneckStage = BOTTLENECK_STAGES[0];
+  for (const s of BOTTLENECK_STAGES) if (busy_percent[s] > busy_percent[stage]) stage = s;
+  return { stage, busy_percent, samples: busy.length };
 }

@@ -9,6 +9,7 @@ import {
   type BackupListResponse,
   type BackupStats,
   type ChartPoint,
+  type MachineInsight,
   type HistoryResponse,
   type JobEndedEvent,
   type JobStaleEvent,
@@ -72,6 +73,8 @@ export class TelemetryController implements ReactiveController {
   machine: Machine | null = null;
   backups: BackupJob[] = [];
   stats: BackupStats | null = null;
+  /** The VM's flagged recent jobs and early warnings (`GET /machines/:vm_name/insight`); null if the hub has none. */
+  insight: MachineInsight | null = null;
   /** A single job (loaded with `loadJob`). */
   job: BackupJob | null = null;
   status: LoadStatus = 'idle';
@@ -164,14 +167,16 @@ export class TelemetryController implements ReactiveController {
     this.host.requestUpdate();
     const filter = this.query({ vm_name: vmName, repository_id: repositoryId });
     try {
-      const [machine, list, stats] = await Promise.all([
+      const [machine, list, stats, insight] = await Promise.all([
         this.getJson<Machine>(`/machines/${encodeURIComponent(vmName)}`).catch((e: { status?: number }) => {
           if (e.status === 404) return null; // a VM whose client never sent machine facts
           throw e;
         }),
         this.getJson<BackupListResponse>(`/backups${this.query({ vm_name: vmName, repository_id: repositoryId, limit })}`),
         this.getJson<BackupStats>(`/backups/stats${filter}`),
+        this.fetchInsight(vmName),
       ]);
+      this.insight = insight;
       this.machine = machine;
       this.backups = list.backups;
       this.nextBefore = list.next_before ?? null;
@@ -210,9 +215,15 @@ export class TelemetryController implements ReactiveController {
     }
   }
 
+  /** The VM's insight, or null when it cannot be had (a hub without the endpoint): the page works without it. */
+  private fetchInsight(vmName: string): Promise<MachineInsight | null> {
+    return this.getJson<MachineInsight>(`/machines/${encodeURIComponent(vmName)}/insight`).catch(() => null);
+  }
+
   private async refreshStats(): Promise<void> {
     if (!this.vmFilter) return;
     try {
+      this.insight = await this.fetchInsight(this.vmFilter.vm_name);
       this.stats = await this.getJson<BackupStats>(`/backups/stats${this.query(this.vmFilter)}`);
       this.host.requestUpdate();
     } catch {
