@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { JobEndedEvent, JobStaleEvent, JobUpdateEvent, MachineProtectionEvent } from '@backup-telemetry/contract';
+import type { JobEndedEvent, JobLogEvent, JobStaleEvent, JobUpdateEvent, MachineProtectionEvent } from '@backup-telemetry/contract';
 
 /**
  * What the plugin announces, always after the transaction that caused it committed. The live
@@ -9,6 +9,8 @@ export interface TelemetryEventMap {
   'job:update': [JobUpdateEvent];
   'job:ended': [JobEndedEvent];
   'job:stale': [JobStaleEvent];
+  /** Entries appended to a job's session log by one commit (ingest, registration, the stale detector). */
+  'job:log': [JobLogEvent];
   /** A VM went at risk (the at-risk sweep; one instance reports each change). */
   'machine:at_risk': [MachineProtectionEvent];
   /** A VM at risk is protected again. */

@@ -47,11 +47,12 @@ async function storedSummaries(store: Store) {
 
 /** The summaries recomputed from every stored job: what the incremental updates must equal. */
 async function recomputed(store: Store) {
-  const rows = await store.knex(store.tables.jobs).select('id', 'job_type', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred', 'error_message');
+  const rows = await store.knex(store.tables.jobs).select('id', 'job_type', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred', 'error_message', 'warnings_count');
   const jobs: SummarizedJob[] = rows.map((r: Record<string, unknown>) => ({
     id: String(r.id), job_type: r.job_type as SummarizedJob['job_type'], vm_name: String(r.vm_name), repository_id: String(r.repository_id), status: r.status as SummarizedJob['status'],
     created_at: Number(r.created_at), started_at: r.started_at === null ? null : Number(r.started_at), completed_at: r.completed_at === null ? null : Number(r.completed_at),
     bytes_transferred: Number(r.bytes_transferred), error_message: r.status === 'failed' ? (r.error_message as string | null) : null,
+    warnings_count: Number(r.warnings_count),
   }));
   const { machines, repositories } = summarizeByMachine(jobs);
   const key = (r: { vm_name: string; repository_id?: string }) => `${r.vm_name}\0${r.repository_id ?? ''}`;

@@ -11,6 +11,7 @@ import { RunningRollups } from '../rollup/running.js';
 import { isRetryable, isUnavailable } from '../store/dialect.js';
 import type { Store } from '../store/index.js';
 import type { IngestTransaction, IngestWrites } from '../store/ingest-tx.js';
+import { appendLog, endEntry, hubEntry, RESUMED_MESSAGE, toLogEntry, trimOf, type LogRow } from '../joblog/entries.js';
 import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
 import { applyUpdate, type JobState } from './apply.js';
 import { CommittedStates } from './committed-states.js';
@@ -67,6 +68,8 @@ interface BatchEffects {
   /** The batch's new snapshots by job, each list in time order. */
   snapshots: Map<string, SnapshotRow[]>;
   ended: Set<string>;
+  /** The batch's session log entries by job, each list in `seq` order. */
+  log: Map<string, LogRow[]>;
 }
 
 const MAX_DEADLOCK_RETRIES = 3;
@@ -246,8 +249,8 @@ export class IngestPipeline {
   }
 
   /** Applies each update of the batch to its job's state (in memory), recording what the batch changes. */
-  private applyUpdates(batch: Pending[], states: Map<string, JobState>, nowMs: number): BatchEffects {
-    const effects: BatchEffects = { results: [], states: new Map(), snapshots: new Map(), ended: new Set() };
+  private applyUpdates(batch: Pending[], states: Map<string, JobState>, nowMs: number, log = new Map<string, LogRow[]>()): BatchEffects {
+    const effects: BatchEffects = { results: [], states: new Map(), snapshots: new Map(), ended: new Set(), log };
     for (const { update } of batch) {
       const state = states.get(update.job_id);
       if (!state || state.job.job_type !== update.job_type) {
@@ -263,6 +266,7 @@ export class IngestPipeline {
           else effects.snapshots.set(update.job_id, [outcome.snapshot]);
         }
         if (outcome.applied && outcome.ended) effects.ended.add(update.job_id);
+        if (outcome.applied && outcome.log.length) addLog(effects, update.job_id, outcome.log);
         effects.results.push({ applied: outcome.applied, job_id: update.job_id });
       } catch (error) {
         // A refusal (409) is an answer; anything else is a bug that must not pass for success.
@@ -279,11 +283,14 @@ export class IngestPipeline {
     const kept = this.committed.checkout(ids);
     const locked = await tx.lockJobs(ids, new Map([...kept].map(([id, s]) => [id, s.job.row_version])));
     const states = new Map<string, JobState>();
+    const resumed = new Map<string, LogRow[]>();
     for (const id of locked.versions.keys()) {
       const read = locked.read.get(id);
       states.set(id, read ? { job: read.job, disks: new Map(read.disks.map((d) => [d.disk_index, d])) } : kept.get(id)!);
+      // A running job this instance never committed: it started before this hub did (or another instance served it).
+      if (read && !kept.has(id) && read.job.status === 'running') resumed.set(id, appendLog(read.job, [hubEntry(nowMs, 'info', RESUMED_MESSAGE)]));
     }
-    const effects = this.applyUpdates(batch, states, nowMs);
+    const effects = this.applyUpdates(batch, states, nowMs, resumed);
 
     for (const [id, state] of states) if (isTerminalStatus(state.job.status) && !effects.ended.has(id)) this.rollups.forget(id);
 
@@ -316,6 +323,7 @@ export class IngestPipeline {
       }
       rollup.addAll(effects.snapshots.get(id) ?? []);
       endJob(state.job, [...state.disks.values()], rollup, nowMs);
+      addLog(effects, id, appendLog(state.job, [endEntry(state.job, nowMs)]));
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
     await tx.commit(writesOf(effects, ended.filter((id) => storedCount.get(id) !== 0)));
@@ -339,6 +347,9 @@ export class IngestPipeline {
       const { job } = effects.states.get(id)!;
       this.options.metrics.jobEnded(job, ((job.completed_at ?? startOf(job)) - startOf(job)) / 1000);
     }
+    if (this.events.listenerCount('job:log') > 0) for (const [job_id, rows] of effects.log) {
+      if (effects.states.has(job_id)) this.events.emit('job:log', { job_id, entries: rows.map(toLogEntry) });
+    }
     if (this.events.listenerCount('job:update') + this.events.listenerCount('job:ended') === 0) return;
     const nowMs = this.options.now();
     for (const [id, state] of effects.states) {
@@ -361,13 +372,25 @@ export class IngestPipeline {
 function writesOf(effects: BatchEffects, deleteSnapshotsOf: string[]): IngestWrites {
   const touched = [...effects.states.values()];
   for (const { job } of touched) job.row_version += 1;
+  // Only the log of a job whose row (with its `log_count`) this batch writes.
+  const logged = [...effects.log].filter(([id]) => effects.states.has(id));
   return {
+    log: logged.flatMap(([, rows]) => rows),
+    logTrims: touched
+      .filter((s) => effects.ended.has(s.job.id) || effects.log.has(s.job.id))
+      .flatMap((s) => trimOf(s.job, effects.ended.has(s.job.id)) ?? []),
     snapshots: [...effects.snapshots].flatMap(([id, list]) => (effects.ended.has(id) ? [] : list)),
     deleteSnapshotsOf,
     disks: touched.flatMap((s) => [...s.disks.values()]),
     jobs: touched.map((s) => s.job),
     ended: touched.filter((s) => effects.ended.has(s.job.id)).map((s) => s.job),
   };
+}
+
+function addLog(effects: BatchEffects, jobId: string, rows: LogRow[]): void {
+  const list = effects.log.get(jobId);
+  if (list) list.push(...rows);
+  else effects.log.set(jobId, rows);
 }
 
 /** The database did not finish a transaction in time: treated like an unreachable database. */

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { summaryQueries } from '../fleet/summaries.js';
 import { isMysql } from './dialect.js';
 import { knexIngestTransaction, type IngestTransaction } from './ingest-tx.js';
+import { jobLogQueries } from './job-log.js';
 import { jobQueries } from './jobs.js';
 import { machineQueries } from './machines.js';
 import { enforcesRowVersionCheck, mysqlIngestTransaction } from './mysql-ingest-tx.js';
@@ -24,6 +25,7 @@ export function createStore(knex: Knex, prefix = '') {
   const jobs = jobQueries(tables);
   const snapshots = snapshotQueries(tables);
   const summaries = summaryQueries(tables, !sqlite);
+  const jobLog = jobLogQueries(tables, !sqlite);
   /** Whether MySQL batches of known jobs may skip locking them first (known after `migrate()`). */
   let guarded = false;
   return {
@@ -49,10 +51,12 @@ export function createStore(knex: Knex, prefix = '') {
           throw error;
         }
         return trx;
-      }, jobs, snapshots, summaries);
+      }, jobs, snapshots, summaries, jobLog);
     },
     jobs,
     snapshots,
+    /** Jobs' session logs (joblog/). */
+    jobLog,
     machines: machineQueries(tables),
     outages: outageQueries(tables),
     /** VMs' own protection policies (protection/). */

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { SummaryQueries } from '../fleet/summaries.js';
+import type { LogRow, LogTrim } from '../joblog/entries.js';
+import type { JobLogQueries } from './job-log.js';
 import type { JobQueries } from './jobs.js';
 import type { DiskRow, JobRow, SnapshotRow, StoredJob } from './rows.js';
 import type { SnapshotQueries } from './snapshots.js';
@@ -14,6 +16,9 @@ export interface IngestWrites {
   jobs: JobRow[];
   /** The jobs of `jobs` that ended in this batch: added to their machine summaries in the same commit. */
   ended: JobRow[];
+  /** Session log entries the batch appended (their jobs' `log_count` in `jobs`), then what it drops of those logs. */
+  log: LogRow[];
+  logTrims: LogTrim[];
 }
 
 /** The jobs of a batch once locked. */
@@ -55,7 +60,7 @@ export interface IngestTransaction {
  * use). `begin` opens the transaction the store's way (on SQLite, taking the write lock first).
  */
 export function knexIngestTransaction(
-  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries, summaries: SummaryQueries,
+  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries, summaries: SummaryQueries, jobLog: JobLogQueries,
 ): IngestTransaction {
   let trx: Knex.Transaction | null = null;
   const open = () => {
@@ -80,6 +85,7 @@ export function knexIngestTransaction(
       for (const id of writes.deleteSnapshotsOf) await snapshots.deleteOfJob(t, id);
       await summaries.recordEnded(t, writes.ended);
       await jobs.saveJobs(t, writes.jobs, writes.disks);
+      await jobLog.write(t, writes.log, writes.logTrims);
       await t.commit();
     },
     async rollback() {

@@ -13,6 +13,8 @@ export interface Tables {
   policies: string;
   /** Jobs ended per 10 minutes, job type and outcome (migration 008). */
   outcomeBuckets: string;
+  /** A job's session log (migration 010). */
+  jobLog: string;
   migrations: string;
   prefix: string;
 }
@@ -32,6 +34,7 @@ export function tableNames(prefix = ''): Tables {
     repositorySummaries: `${prefix}machine_repository_summaries`,
     policies: `${prefix}machine_policies`,
     outcomeBuckets: `${prefix}job_outcome_buckets`,
+    jobLog: `${prefix}job_log_entries`,
     migrations: `${prefix}telemetry_migrations`,
   };
 }

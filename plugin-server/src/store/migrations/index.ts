@@ -8,6 +8,7 @@ import { exactIdentity } from './005_exact_identity.js';
 import { databaseOutage } from './006_database_outage.js';
 import { machineSummaries } from './007_machine_summaries.js';
 import { protection } from './008_protection.js';
+import { jobLog } from './010_job_log.js';
 
 export interface Migration {
   name: string;
@@ -15,7 +16,7 @@ export interface Migration {
   down(knex: Knex, tables: Tables): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage, machineSummaries, protection];
+const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage, machineSummaries, protection, jobLog];
 
 /** A knex migration source serving the plugin's own migrations for one table prefix. */
 export function migrationSource(tables: Tables): Knex.MigrationSource<Migration> {
