@@ -4,6 +4,7 @@ import type { BackupJob, BackupStats, ChartPoint, Machine } from '@backup-teleme
 import type { Socket } from 'socket.io-client';
 import '../backup-history/backup-history.js';
 import '../backup-trends/backup-trends.js';
+import '../job-details/job-details.js';
 import '../job-progress/job-progress.js';
 import '../speed-chart/speed-chart.js';
 import '../success-donut/success-donut.js';
@@ -26,7 +27,9 @@ const TABS: { id: MachineDetailsTab; label: string }[] = [
 
 /**
  * The machine details modal for one VM: Summary (machine facts, KPIs, history, live progress),
- * Performance (per-backup speed chart, live while a job runs) and Analytics (success donut, trends).
+ * Performance (per-backup speed chart, live while a job runs, and the backup's details: error,
+ * technical facts and its session log, live too) and Analytics (success donut, trends). Choosing a
+ * row of the history table opens that backup on Performance.
  *
  * Set `vm-name` and `open`; it loads from the hub's REST API and, with `socket-url` or `socket`,
  * follows running jobs live. Or pass `machine`, `backups` and `stats` as properties (no network).
@@ -158,6 +161,7 @@ export class BtMachineDetails extends HubElement {
       this.telemetry.watchJob(id);
       this.watchedJobId = id;
     }
+    if (!this.hostData) void this.telemetry.loadLog(id);
     if (this.telemetry.charts.has(id)) return;
     if (job.performance_metrics) {
       this.telemetry.setChart(id, fromMetrics(job.performance_metrics));
@@ -379,6 +383,10 @@ export class BtMachineDetails extends HubElement {
         ${this.kpi('Transferred', formatBytes(metrics?.bytes_transferred ?? job.bytes_transferred))}
       </div>
       ${this.speedChartFor(job, chart)}
+      <section class="card details">
+        <h3>Backup details</h3>
+        <bt-job-details hide-error .job=${job} .log=${this.telemetry.logs.get(job.backup_id) ?? null} theme=${this.theme ?? nothing}></bt-job-details>
+      </section>
     `;
   }
 
