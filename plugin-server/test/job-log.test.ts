@@ -211,6 +211,9 @@ for (const backend of backends()) {
         assert.equal(fleet.windows['24h'].by_status.completed, 2);
         assert.equal(fleet.windows['24h'].completed_with_warnings, 1);
         assert.equal(fleet.windows['30d'].completed_with_warnings, 1);
+        const metrics = await hub.plugin.metrics.registry.metrics();
+        assert.match(metrics, /^bt_jobs_completed_with_warnings_total\{job_type="backup"\} 1$/m);
+        assert.match(metrics, /^bt_jobs_ended_total\{job_type="backup",status="completed"\} 2$/m);
       } finally {
         await hub.close();
       }
