@@ -41,7 +41,7 @@ describe('reporter.log() against a real hub (SQLite)', () => {
     });
   }
 
-  it('sends a line logged between reports once the interval is up, and only once', async () => {
+  it('sends a line logged between reports once the interval is up, and each line only once', async () => {
     const id = jobId('log');
     await registerJob(hub.url, { id, vm_name: `vm-${id}`, repository_id: 'repo-1', backup_type: 'full' });
     const reporter = createReporter({ hubUrl: hub.url, jobId: id, transport: 'http', ...fast, intervalMs: 300 });
@@ -50,9 +50,10 @@ describe('reporter.log() against a real hub (SQLite)', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     const lines = (await logOf(hub, id)).entries.filter((e) => e.source === 'client').map((e) => e.message);
     assert.deepEqual(lines, ['half way there']);
-    reporter.report({ current_phase: 'transferring', bytes_transferred: 2, total_bytes: 100 });
+    reporter.report({ current_phase: 'transferring', bytes_transferred: 2, total_bytes: 100, log: [{ level: 'info', message: 'given with a report' }] });
+    reporter.report({ current_phase: 'finalizing', bytes_transferred: 100, total_bytes: 100 });
     await reporter.complete();
     await reporter.close();
-    assert.deepEqual((await logOf(hub, id)).entries.filter((e) => e.source === 'client').map((e) => e.message), ['half way there']);
+    assert.deepEqual((await logOf(hub, id)).entries.filter((e) => e.source === 'client').map((e) => e.message), ['half way there', 'given with a report'], 'a report\'s lines are sent once, not with every later update');
   });
 });
