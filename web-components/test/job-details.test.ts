@@ -4,7 +4,7 @@ import '../src/index.js';
 import type { BtJobDetails } from '../src/job-details/job-details.js';
 import type { BtMachineDetails } from '../src/machine-details/machine-details.js';
 import type { BtBackupHistory } from '../src/backup-history/backup-history.js';
-import { job } from './fixtures.js';
+import { job, machine, statsFor, stubFetch } from './fixtures.js';
 import { $, $$ } from './helpers.js';
 
 const realHub = {
@@ -31,6 +31,31 @@ describe('bt-job-details', () => {
     expect($(el, '[part=error]').textContent).to.include('<img src=x onerror=alert(1)> disk full');
     expect(el.shadowRoot!.querySelector('img'), 'markup in an error is text').to.equal(null);
     expect(el.shadowRoot!.textContent).to.include('No log entries');
+  });
+});
+
+describe('backup details in the modal', () => {
+  it('says why the log could not be loaded, and asks the hub once, not on every render', async () => {
+    const done = job({ vm_name: 'details-stub' });
+    const fetches = stubFetch({
+      '/api/v1/machines/details-stub': machine({ vm_name: 'details-stub' }),
+      '/api/v1/backups': { backups: [done], next_before: null },
+      '/api/v1/backups/stats': statsFor([done]),
+      [`/api/v1/backups/${done.backup_id}/log`]: () => new Response(JSON.stringify({ error: { status: 503, code: 'database_unavailable', message: 'the telemetry database is unavailable' } }), { status: 503 }),
+    });
+    try {
+      const el = await fixture<BtMachineDetails>(html`<bt-machine-details vm-name="details-stub" tab="performance" open></bt-machine-details>`);
+      const details = await waitUntil(() => $<BtJobDetails>(el, 'bt-job-details'), 'details shown').then(() => $<BtJobDetails>(el, 'bt-job-details'));
+      await waitUntil(() => details.shadowRoot!.textContent!.includes('Could not load the session log: the telemetry database is unavailable'), 'error shown');
+      for (let i = 0; i < 3; i++) {
+        el.requestUpdate();
+        await el.updateComplete;
+      }
+      expect(fetches.requests.filter((r) => r.includes('/log')).length).to.equal(1);
+      el.remove();
+    } finally {
+      fetches.restore();
+    }
   });
 });
 

@@ -123,6 +123,7 @@ export class BtMachineDetails extends HubElement {
   reload(): void {
     if (this.vmName && !this.hostData) {
       this.telemetry.charts.clear();
+      this.telemetry.logs.clear();
       void this.telemetry.loadVm(this.vmName, this.repositoryId);
     }
   }
@@ -161,7 +162,9 @@ export class BtMachineDetails extends HubElement {
       this.telemetry.watchJob(id);
       this.watchedJobId = id;
     }
-    if (!this.hostData) void this.telemetry.loadLog(id);
+    // Loaded once (a failed load is not retried on every render); pushes that came first are merged in.
+    const log = this.telemetry.logs.get(id);
+    if (!this.hostData && (!log || log.status === 'loading')) void this.telemetry.loadLog(id);
     if (this.telemetry.charts.has(id)) return;
     if (job.performance_metrics) {
       this.telemetry.setChart(id, fromMetrics(job.performance_metrics));
