@@ -14,7 +14,7 @@ export interface LogRow {
 /**
  * How much of a job's log the hub keeps, whatever the client sends: while it runs, the first 20
  * entries and the newest 200 (at most 220 × 1,000 characters); once it ended, the first 10 and the
- * newest 30, each cut to 200 characters (at most 40 entries, about 8 KB of text; a few KB typically).
+ * newest 30, each cut to 200 characters (at most 40 entries, about 8 KB of text).
  * The entries in between are dropped and counted (`JobLogResponse.dropped_count`).
  */
 export const LOG_BOUNDS = {
