@@ -7,6 +7,7 @@ export { knexFromUrl } from './store/connect.js';
 export { TelemetryEvents, type TelemetryEventMap } from './events.js';
 export { rollup, chartPoints, RollupState, type Sample, type RollupInput, type RollupEnd } from './rollup/rollup.js';
 export { applyUpdate } from './ingest/apply.js';
+export { LOG_BOUNDS } from './joblog/entries.js';
 export { TelemetryMetrics } from './metrics.js';
 export type { AuthorizeViewer, AuthorizeAdmin, AdminTarget, VerifyIngest, IngestTarget, ViewerTarget, Principal } from './access/access.js';
 export type { MachinePolicy } from './protection/policy.js';

@@ -15,6 +15,7 @@ export class TelemetryMetrics {
   private readonly staleFailures = new Counter({ name: 'bt_jobs_failed_stale_total', help: 'Jobs marked failed because they went silent', registers: [this.registry] });
   private readonly outages = new Counter({ name: 'bt_database_outages_recorded_total', help: 'Database outages this instance saw end and recorded; the stale detector counts silence from their end', registers: [this.registry] });
   private readonly jobsEnded = new Counter({ name: 'bt_jobs_ended_total', help: 'Jobs this instance ended (client end, cancel, stale failure) by job type and outcome; sum over instances for the fleet', labelNames: ['job_type', 'status'] as const, registers: [this.registry] });
+  private readonly jobsWithWarnings = new Counter({ name: 'bt_jobs_completed_with_warnings_total', help: 'Of the completed jobs in bt_jobs_ended_total, those that completed with warnings (warnings_count above 0)', labelNames: ['job_type'] as const, registers: [this.registry] });
   private readonly jobDuration = new Histogram({ name: 'bt_job_duration_seconds', help: 'Duration of jobs this instance ended, start to end', labelNames: ['job_type', 'status'] as const, buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400], registers: [this.registry] });
   private readonly jobSize = new Histogram({ name: 'bt_job_size_bytes', help: 'Bytes transferred by jobs this instance ended', labelNames: ['job_type', 'status'] as const, buckets: [2 ** 20, 2 ** 24, 2 ** 27, 2 ** 30, 2 ** 32, 2 ** 34, 2 ** 36, 2 ** 38, 2 ** 40, 2 ** 42], registers: [this.registry] });
   private readonly protectionChanges = new Counter({ name: 'bt_machine_protection_changes_total', help: 'machine:at_risk (status at_risk) and machine:protected (status protected or warning) events this instance published', labelNames: ['status'] as const, registers: [this.registry] });
@@ -65,9 +66,10 @@ export class TelemetryMetrics {
   }
 
   /** A job ended and its end committed (counted once, by the instance that committed it). */
-  jobEnded(job: { job_type: string; status: string; bytes_transferred: number }, durationSeconds: number): void {
+  jobEnded(job: { job_type: string; status: string; bytes_transferred: number; warnings_count: number }, durationSeconds: number): void {
     const labels = { job_type: job.job_type, status: job.status };
     this.jobsEnded.inc(labels);
+    if (job.status === 'completed' && job.warnings_count > 0) this.jobsWithWarnings.inc({ job_type: job.job_type });
     this.jobDuration.observe(labels, Math.max(0, durationSeconds));
     this.jobSize.observe(labels, job.bytes_transferred);
   }

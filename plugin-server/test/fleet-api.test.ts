@@ -101,9 +101,9 @@ for (const backend of backends()) {
         const summary = (await t.hub.http.get('/api/v1/fleet/summary').expect(200)).body;
         assert.deepEqual(summary.machines, { total: 8, by_protection: { protected: 1, warning: 1, at_risk: 3, pending: 2, unmonitored: 1 } });
         assert.deepEqual([summary.running_jobs, summary.pending_jobs], [1, 1]);
-        assert.deepEqual(summary.windows['24h'], { by_status: { completed: 3, failed: 1, cancelled: 0 }, total: 4, success_rate_percent: 75, bytes_transferred: 1550 });
-        assert.deepEqual(summary.windows['7d'], { by_status: { completed: 4, failed: 1, cancelled: 0 }, total: 5, success_rate_percent: 80, bytes_transferred: 1850 });
-        assert.deepEqual(summary.windows['30d'], { by_status: { completed: 5, failed: 1, cancelled: 0 }, total: 6, success_rate_percent: 83.3, bytes_transferred: 2050 });
+        assert.deepEqual(summary.windows['24h'], { by_status: { completed: 3, failed: 1, cancelled: 0 }, completed_with_warnings: 0, total: 4, success_rate_percent: 75, bytes_transferred: 1550 });
+        assert.deepEqual(summary.windows['7d'], { by_status: { completed: 4, failed: 1, cancelled: 0 }, completed_with_warnings: 0, total: 5, success_rate_percent: 80, bytes_transferred: 1850 });
+        assert.deepEqual(summary.windows['30d'], { by_status: { completed: 5, failed: 1, cancelled: 0 }, completed_with_warnings: 0, total: 6, success_rate_percent: 83.3, bytes_transferred: 2050 });
         assert.equal(summary.bytes_protected, 100 + 200 + 300 + 500 + 400 + 600, 'each VM\'s newest successful backup');
         assert.equal(summary.generated_at, new Date(T0).toISOString());
 

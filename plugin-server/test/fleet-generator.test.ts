@@ -19,6 +19,7 @@ async function allJobs(store: Store): Promise<(SummarizedJob & { performance_met
     id: String(r.id), job_type: r.job_type as SummarizedJob['job_type'], vm_name: String(r.vm_name), repository_id: String(r.repository_id), status: r.status as SummarizedJob['status'],
     created_at: Number(r.created_at), started_at: r.started_at === null ? null : Number(r.started_at), completed_at: r.completed_at === null ? null : Number(r.completed_at),
     bytes_transferred: Number(r.bytes_transferred), error_message: (r.error_message as string | null) ?? null,
+    warnings_count: Number(r.warnings_count ?? 0),
     performance_metrics: r.performance_metrics,
   }));
 }

@@ -37,6 +37,11 @@ function assertPersistedValid(job: Record<string, any>): void {
     assert.ok(Number.isInteger(metrics.snapshots_recorded) && metrics.snapshots_recorded >= 0);
     for (const p of metrics.chart_data) assert.ok(p.p >= 0 && p.p <= 100 && p.s >= 0 && p.t >= 0, `${where}: chart point ${JSON.stringify(p)}`);
   }
+  for (const e of job.session_log?.entries ?? []) {
+    assert.ok(['info', 'warning', 'error'].includes(e.level) && ['hub', 'client'].includes(e.source), `${where}: log entry ${JSON.stringify(e)}`);
+    assert.ok(typeof e.message === 'string' && e.message.length >= 1 && e.message.length <= 1000, `${where}: log message of ${e.message?.length} characters`);
+  }
+  assert.ok(Number.isSafeInteger(job.warnings_count) && job.warnings_count >= 0, `${where}: warnings_count ${job.warnings_count}`);
   assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted');
 }
 
@@ -70,11 +75,12 @@ for (const backend of backends()) {
     });
     after(async () => { await hub?.close(); });
 
-    /** The job as the API shows it, without the one field that moves with the clock. */
+    /** The job as the API shows it, without the one field that moves with the clock, and its session log. */
     async function readJob(id: string): Promise<Record<string, any>> {
       const res = await hub.http.get(`/api/v1/backups/${encodeURIComponent(id)}`).expect(200);
       const { duration_seconds: _moving, ...job } = res.body;
-      return job;
+      const log = await hub.http.get(`/api/v1/backups/${encodeURIComponent(id)}/log?limit=500`).expect(200);
+      return { ...job, session_log: log.body };
     }
 
     /** Sends one update body (JSON text) over HTTP or the socket and returns the status it was answered with. */

@@ -11,7 +11,8 @@ import { anyJsonText, pathSegment, registerBodyText, updateBodyText } from './su
 fc.configureGlobal({ includeErrorInReport: true });
 
 const NOW = Date.parse('2026-10-10T14:28:00Z');
-const UPDATE_KEYS = new Set(['job_id', 'job_type', 'status', 'current_phase', 'bytes_transferred', 'total_bytes', 'transfer_speed_bps', 'eta_seconds', 'progress_percent', 'disks', 'error', 'details', 'timestamp_ms']);
+const UPDATE_KEYS = new Set(['job_id', 'job_type', 'status', 'current_phase', 'bytes_transferred', 'total_bytes', 'transfer_speed_bps', 'eta_seconds', 'progress_percent', 'disks', 'error', 'details', 'timestamp_ms', 'warnings_count', 'log']);
+const LOG_KEYS = new Set(['level', 'message', 'at_ms']);
 const DISK_KEYS = new Set(['disk_index', 'bytes_transferred', 'total_bytes', 'status', 'progress_percent']);
 const REGISTER_KEYS = new Set(['vm_name', 'repository_id', 'backup_type', 'job_type', 'id', 'vm_context_id', 'repository_path', 'disks', 'machine']);
 const MACHINE_KEYS = new Set(['cpu_count', 'memory_bytes', 'os', 'disks']);
@@ -53,6 +54,16 @@ function assertValidUpdate(u: NormalizedUpdate): void {
       for (const key of ['bytes_transferred', 'total_bytes'] as const) if (d[key] !== undefined) assert.ok(byteCount(d[key]), `disk ${key} ${d[key]}`);
       if (d.status !== undefined) assert.match(d.status, DISK_STATUS_PATTERN, 'a disk status is a known one or a well-formed token');
       if (d.progress_percent !== undefined) assert.ok(percent(d.progress_percent));
+    }
+  }
+  if (u.warnings_count !== undefined) assert.ok(Number.isSafeInteger(u.warnings_count) && u.warnings_count >= 0 && u.warnings_count <= LIMITS.maxWarningsCount, `warnings_count ${u.warnings_count}`);
+  if (u.log !== undefined) {
+    assert.ok(Array.isArray(u.log) && u.log.length <= LIMITS.maxLogEntries, 'log');
+    for (const e of u.log) {
+      onlyKeys(e, LOG_KEYS, 'log entry');
+      assert.ok(['info', 'warning', 'error'].includes(e.level), `log level ${e.level}`);
+      assert.ok(typeof e.message === 'string' && e.message.length >= 1 && e.message.length <= LIMITS.maxLogMessageLength, 'log message');
+      if (e.at_ms !== undefined) assert.ok(Number.isInteger(e.at_ms) && Math.abs(e.at_ms - NOW) <= LIMITS.maxAgeMs, `log at_ms ${e.at_ms}`);
     }
   }
   if (u.details !== undefined) {
@@ -129,7 +140,7 @@ describe('validateUpdate on arbitrary input', () => {
   it('does the same for any JavaScript value a socket or a host could pass (Maps, boxed values, null prototypes, bigints)', () => {
     const anything = fc.anything({ maxDepth: 3, withBoxedValues: true, withMap: true, withSet: true, withNullPrototype: true, withBigInt: true, withDate: true, withTypedArray: true, withObjectString: true });
     fc.assert(
-      fc.property(fc.oneof(anything, fc.dictionary(fc.constantFrom('status', 'bytes_transferred', 'disks', 'details', 'timestamp', 'progress_percent', '__proto__'), anything)), (body) => {
+      fc.property(fc.oneof(anything, fc.dictionary(fc.constantFrom('status', 'bytes_transferred', 'disks', 'details', 'timestamp', 'progress_percent', 'log', 'warnings_count', '__proto__'), anything)), (body) => {
         outcome(() => validateUpdate(body, { jobId: routing.job_id, jobType: routing.job_type, nowMs: NOW }), assertValidUpdate);
       }),
       { numRuns: 2000 },

@@ -77,11 +77,11 @@ async function scenario(plugin: TelemetryPlugin) {
   outcomes.push(await oneBatch(plugin, [
     // A moves on and completes within one batch: its snapshot from this batch is in its rollup.
     [ids.a, { status: 'running', current_phase: 'copy', transfer_speed_bps: 900, disks: [{ disk_index: 0, bytes_transferred: 4000 }, { disk_index: 1, bytes_transferred: 2000 }], timestamp: clock - 5000 }],
-    [ids.a, { status: 'completed', current_phase: 'done', disks: [{ disk_index: 1, bytes_transferred: 6000 }], timestamp: clock - 1000 }],
+    [ids.a, { status: 'completed', current_phase: 'done', disks: [{ disk_index: 1, bytes_transferred: 6000 }], warnings_count: 1, log: [{ level: 'warning', message: 'skipped /tmp/locked' }], timestamp: clock - 1000 }],
     [ids.a, { status: 'running', timestamp: clock }],
     // B: a stale retry is acknowledged without effect; the newer update applies.
-    [ids.b, { status: 'running', bytes_transferred: 1, timestamp: T0 + 5000 }],
-    [ids.b, { status: 'running', current_phase: 'verify', transfer_speed_bps: 200, bytes_transferred: 900, details: { files: 12 }, timestamp: clock }],
+    [ids.b, { status: 'running', bytes_transferred: 1, log: [{ level: 'info', message: 'a retry: not logged twice' }], timestamp: T0 + 5000 }],
+    [ids.b, { status: 'running', current_phase: 'verify', transfer_speed_bps: 200, bytes_transferred: 900, details: { files: 12 }, log: [{ level: 'info', message: 'verifying' }, { level: 'error', message: 'chunk 7 <bad>', at: clock - 500 }], timestamp: clock }],
     // C fails with the client's error text; an unknown job is refused without harming the batch.
     [ids.c, { status: 'failed', error: 'disk <b>full</b>', timestamp: clock }],
     ['no-such-job', { status: 'running', timestamp: clock }],
@@ -94,8 +94,10 @@ async function scenario(plugin: TelemetryPlugin) {
     const history = (await http.get(`/api/v1/telemetry/history/${id}`).expect(200)).body;
     const snapshots = await knex(tables.snapshots).where('job_id', id).orderBy('timestamp').select('timestamp', 'bytes_transferred', 'transfer_speed_bps', 'progress_percent', 'current_phase');
     const { id: _id, backup_id: _bid, ...rest } = job;
+    const log = (await http.get(`/api/v1/backups/${id}/log`).expect(200)).body;
     state[key] = {
       job: rest,
+      log: { ...log, job_id: undefined, entries: log.entries.map((e: { message: string }) => ({ ...e, message: e.message.replace(id, '<id>') })) },
       history: { ...history, job_id: undefined, current_state: history.current_state ? { ...history.current_state, id: undefined, backup_id: undefined } : undefined },
       snapshots: snapshots.map((s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'string' && k !== 'current_phase' ? Number(v) : v]))),
     };
@@ -127,6 +129,9 @@ describe('one ingest batch, one transaction, on every database path', () => {
         assert.equal(b!.job.bytes_transferred, 900);
         assert.deepEqual(b!.job.details, { files: 12 });
         assert.equal(b!.snapshots.length, 2, 'a running job keeps its snapshots');
+        const messages = (job: unknown) => (job as { log: { entries: { source: string; level: string; message: string }[] } }).log.entries.map((e) => `${e.source}/${e.level}: ${e.message}`);
+        assert.deepEqual(messages(b).slice(1), ['hub/info: Phase: copy', 'hub/info: Phase: verify', 'client/info: verifying', 'client/error: chunk 7 <bad>'], 'a stale retry adds no line');
+        assert.deepEqual(messages(a).slice(-3), ['hub/info: Phase: done', 'client/warning: skipped /tmp/locked', 'hub/warning: Completed with 1 warning']);
         assert.equal(c!.job.status, 'failed');
         assert.equal(c!.job.error_message, 'disk <b>full</b>');
         assert.deepEqual(c!.snapshots, []);

@@ -47,11 +47,12 @@ async function storedSummaries(store: Store) {
 
 /** The summaries recomputed from every stored job: what the incremental updates must equal. */
 async function recomputed(store: Store) {
-  const rows = await store.knex(store.tables.jobs).select('id', 'job_type', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred', 'error_message');
+  const rows = await store.knex(store.tables.jobs).select('id', 'job_type', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred', 'error_message', 'warnings_count');
   const jobs: SummarizedJob[] = rows.map((r: Record<string, unknown>) => ({
     id: String(r.id), job_type: r.job_type as SummarizedJob['job_type'], vm_name: String(r.vm_name), repository_id: String(r.repository_id), status: r.status as SummarizedJob['status'],
     created_at: Number(r.created_at), started_at: r.started_at === null ? null : Number(r.started_at), completed_at: r.completed_at === null ? null : Number(r.completed_at),
     bytes_transferred: Number(r.bytes_transferred), error_message: r.status === 'failed' ? (r.error_message as string | null) : null,
+    warnings_count: Number(r.warnings_count),
   }));
   const { machines, repositories } = summarizeByMachine(jobs);
   const key = (r: { vm_name: string; repository_id?: string }) => `${r.vm_name}\0${r.repository_id ?? ''}`;
@@ -72,12 +73,14 @@ async function statsFromJobs(knex: Knex, table: string, filter: { vm_name?: stri
   for (const r of counted) by_status[r.status] = Number(r.n);
   const completed = await scoped().where('status', 'completed').avg({ size: 'bytes_transferred' }).avg({ duration: knex.raw('completed_at - COALESCE(started_at, created_at)') }).first();
   const last = await scoped().max({ last: knex.raw('COALESCE(started_at, created_at)') }).first();
+  const warned = await scoped().where('status', 'completed').where('warnings_count', '>', 0).count({ n: '*' }).first();
   const ended = by_status.completed! + by_status.failed! + by_status.cancelled!;
   return {
     vm_name: filter.vm_name ?? null,
     repository_id: filter.repository_id ?? null,
     total: Object.values(by_status).reduce((a, b) => a + b, 0),
     by_status,
+    completed_with_warnings: Number(warned?.n ?? 0),
     success_rate_percent: ended > 0 ? Math.round((by_status.completed! / ended) * 1000) / 10 : null,
     avg_size_bytes: completed?.size == null ? null : Math.round(Number(completed.size)),
     avg_duration_seconds: completed?.duration == null ? null : Math.round(Number(completed.duration) / 1000),
@@ -188,7 +191,8 @@ for (const backend of backends()) {
           await hub!.ingest.submit('backup', id, { status: 'running', bytes_transferred: 10 * i });
           t.advance(3_000 * i);
           if (i % 6 === 4) continue; // still running
-          await hub!.ingest.submit('backup', id, { status: (['completed', 'failed', 'completed', 'cancelled'] as const)[i % 4], bytes_transferred: 1000 * i + 7 });
+          // Every third job reports warnings: counted apart only where it completed.
+          await hub!.ingest.submit('backup', id, { status: (['completed', 'failed', 'completed', 'cancelled'] as const)[i % 4], bytes_transferred: 1000 * i + 7, warnings_count: i % 3 === 0 ? i : 0 });
         }
         for (const filter of [{}, { vm_name: 'stats-1' }, { repository_id: 'repo-0' }, { vm_name: 'stats-2', repository_id: 'repo-1' }, { vm_name: 'nobody' }]) {
           const got = (await t.http.get('/api/v1/backups/stats').query(filter).expect(200)).body;

@@ -22,7 +22,7 @@ export function fleetMachine(vmName: string, status: ProtectionStatus = 'protect
 
 export function fleetSummary(counts: Partial<Record<ProtectionStatus, number>>): FleetSummary {
   const by_protection = Object.fromEntries(PROTECTION_STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<ProtectionStatus, number>;
-  const window = { by_status: { completed: 0, failed: 0, cancelled: 0 }, total: 0, success_rate_percent: null, bytes_transferred: 0 };
+  const window = { by_status: { completed: 0, failed: 0, cancelled: 0 }, completed_with_warnings: 0, total: 0, success_rate_percent: null, bytes_transferred: 0 };
   return {
     machines: { total: Object.values(by_protection).reduce((a, b) => a + b, 0), by_protection },
     running_jobs: 0,

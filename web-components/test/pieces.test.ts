@@ -105,6 +105,14 @@ describe('bt-backup-history', () => {
     expect($<HTMLButtonElement>(el, '[part=more] button').disabled).to.be.true;
   });
 
+  it('shows a completion with warnings as such, in the warning colour', async () => {
+    const el = await fixture<BtBackupHistory>(html`<bt-backup-history .backups=${[job({ warnings_count: 3 }), job()]}></bt-backup-history>`);
+    const statuses = $$(el, '.status');
+    expect(statuses[0]!.textContent!.trim()).to.equal('Completed · 3 warnings');
+    expect(statuses[0]!.classList.contains('warning')).to.be.true;
+    expect(statuses[1]!.textContent!.trim()).to.equal('Completed');
+  });
+
   it('says so when a VM has no backups', async () => {
     const el = await fixture<BtBackupHistory>(html`<bt-backup-history .backups=${[]}></bt-backup-history>`);
     expect(el.shadowRoot!.textContent).to.include('No backups recorded');
@@ -119,6 +127,16 @@ describe('bt-success-donut', () => {
     await chartReady(el);
     const data = (el.chart!.getOption() as { series: { data: { name: string; value: number }[] }[] }).series[0].data;
     expect(data.map((d) => `${d.name}:${d.value}`)).to.deep.equal(['Completed:3', 'Failed:1', 'Cancelled:1']);
+  });
+
+  it('gives completions with warnings their own slice, still counted as successes', async () => {
+    const backups = [job(), job({ warnings_count: 2 }), job({ warnings_count: 1 }), job({ status: 'failed' })];
+    const el = await fixture<BtSuccessDonut>(html`<bt-success-donut .stats=${statsFor(backups)}></bt-success-donut>`);
+    expect($(el, '[part=rate]').textContent).to.include('75%');
+    expect($(el, '[role=img]').getAttribute('aria-label')).to.include('3 completed (2 with warnings)');
+    await chartReady(el);
+    const data = (el.chart!.getOption() as { series: { data: { name: string; value: number }[] }[] }).series[0].data;
+    expect(data.map((d) => `${d.name}:${d.value}`)).to.deep.equal(['Completed:1', 'With warnings:2', 'Failed:1']);
   });
 
   it('says so when nothing has finished yet', async () => {

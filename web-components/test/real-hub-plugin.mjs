@@ -127,6 +127,10 @@ export function realHubPlugin() {
         await submit(payload.job_id, { status: 'running', bytes_transferred: payload.bytes_transferred, transfer_speed_bps: payload.transfer_speed_bps });
         return true;
       }
+      if (command === 'real-hub-update') {
+        await submit(payload.job_id, { status: 'running', ...payload.update });
+        return true;
+      }
       if (command === 'real-hub-fleet-viewers') return (await hub.io.of('/telemetry').in('fleet').fetchSockets()).length;
       return undefined;
     },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReporter, registerJob, type Logger, type Reporter } from '@backup-telemetry/client';
 import type { BottleneckStage } from '@backup-telemetry/contract';
 import { machineInfo } from './fleet.js';
-import { initialState, stageTimes, step, type JobPlan, type JobState, type Rng } from './scenarios.js';
+import { initialState, lockedFilesOf, stageTimes, step, type JobPlan, type JobState, type Rng } from './scenarios.js';
 
 /** Drives one planned job through the client SDK against a real hub, in real time. */
 
@@ -85,6 +85,7 @@ export async function runJob(plan: JobPlan, rng: Rng, options: RunOptions): Prom
   });
 
   try {
+    reporter.log('info', `Backing up ${plan.disks.length} disk${plan.disks.length === 1 ? '' : 's'} of ${plan.vm.vm_name} to ${plan.vm.repository_id}`);
     reporter.report(progressOf(state));
     while (state.result === 'running') {
       await sleep(tickMs);
@@ -105,8 +106,11 @@ export async function runJob(plan: JobPlan, rng: Rng, options: RunOptions): Prom
       if (state.result === 'running') reporter.report(progressOf(state));
     }
     if (state.result === 'completed') {
+      const locked = lockedFilesOf(plan.vm.os, jobId);
+      for (const file of locked) reporter.log('warning', `${file} is locked by another process; skipped`);
       const end = await reporter.complete({
         ...progressOf(state),
+        ...(locked.length ? { warnings_count: locked.length } : {}),
         details: { compression_ratio: round(1.4 + rng(), 2), dedup_ratio: round(1.1 + rng() * 0.6, 2), restore_points: 1 },
       });
       return done('completed', { transport: end.transport });

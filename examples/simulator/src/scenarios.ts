@@ -32,6 +32,21 @@ export const FAILURE_MESSAGES = [
   'Changed block tracking data is invalid; a full backup is required',
 ] as const;
 
+/** Files a Windows VM's backup cannot read without VSS, as its warnings name them. */
+export const LOCKED_FILES = ['C:\\pagefile.sys', 'C:\\Windows\\System32\\config\\SAM'] as const;
+
+/**
+ * The files a completing job could not read: on Windows VMs, one job in three (by its id, so the
+ * simulator's random sequence is untouched) skips one or two locked files and so completes with warnings.
+ */
+export function lockedFilesOf(os: string, jobId: string): string[] {
+  if (!os.startsWith('Windows')) return [];
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < jobId.length; i++) hash = Math.imul(hash ^ jobId.charCodeAt(i), 0x01000193);
+  const h = hash >>> 0;
+  return h % 3 === 0 ? LOCKED_FILES.slice(0, 1 + ((h >>> 8) % 2)) : [];
+}
+
 export type Outcome =
   | { kind: 'complete' }
   /** The backup tool reports a failure with a message when progress reaches `at_percent`. */

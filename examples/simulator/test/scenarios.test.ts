@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FLEET, bytesToRead, vmAt } from '../src/fleet.js';
 import {
-  assignOutcomes, initialState, meanFactor, planJob, seededRng, speedFactor, stageTimes, step,
+  assignOutcomes, initialState, lockedFilesOf, meanFactor, planJob, seededRng, speedFactor, stageTimes, step,
   type JobPlan, type JobState, type Outcome, type SpeedShape,
 } from '../src/scenarios.js';
 
@@ -151,5 +151,16 @@ describe('stage times of a transfer step', () => {
     assert.deepEqual(stageTimes(slow, 2), { source: 1700, proxy: 300, network: 800, target: 500 });
     assert.deepEqual(stageTimes(fast, 2), { source: 600, proxy: 300, network: 1700, target: 500 });
     assert.deepEqual(stageTimes(fast, 1, 1), { source: 350, proxy: 200, network: 900, target: 300 });
+  });
+});
+
+describe('completions with warnings', () => {
+  it('skips one or two locked files on about one Windows job in three, by job id, and never on Linux', () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `sim-file-03-${i.toString(36)}`);
+    const warned = ids.map((id) => lockedFilesOf('Windows Server 2022', id)).filter((files) => files.length > 0);
+    assert.ok(warned.length > 60 && warned.length < 140, `${warned.length} of 300`);
+    assert.ok(warned.every((files) => files.length >= 1 && files.length <= 2 && files[0] === 'C:\\pagefile.sys'));
+    assert.deepEqual(lockedFilesOf('Windows Server 2022', ids[0]!), lockedFilesOf('Windows Server 2022', ids[0]!), 'the same job, the same files');
+    assert.equal(ids.filter((id) => lockedFilesOf('Debian 12', id).length > 0).length, 0);
   });
 });

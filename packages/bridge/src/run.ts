@@ -7,7 +7,7 @@ import type { CliOptions } from './args.js';
 import { LineSplitter, type RawLine } from './lines.js';
 import type { ParsedLine } from './parsers/types.js';
 import { prepareCommand, type ToolCommand } from './tools.js';
-import { decideOutcome, JobTracker, type ExitFacts, type Outcome } from './tracker.js';
+import { decideOutcome, JobTracker, logLineOf, type ExitFacts, type Outcome } from './tracker.js';
 
 export interface BridgeIO {
   stdout: Writable;
@@ -119,6 +119,8 @@ function runTool(command: ToolCommand, io: BridgeIO, tracker: JobTracker, report
     if (parsed.echo.kind === 'raw') out.write(line.bytes);
     else if (parsed.echo.kind === 'text') out.write(`${parsed.echo.text}\n`);
     if (parsed.event) {
+      const line = logLineOf(parsed.event);
+      if (line) reporter?.log(line.level, line.message);
       const report = tracker.apply(parsed.event);
       if (report) reporter?.report(report);
       if (tracker.phase !== lastPhase) {

@@ -1,4 +1,5 @@
 import type { ProgressFields, ProgressReport } from '@backup-telemetry/client';
+import { LIMITS } from '@backup-telemetry/contract';
 import type { Facts, Phase, ToolEvent } from './parsers/types.js';
 import type { ToolName } from './tools.js';
 
@@ -65,6 +66,7 @@ export class JobTracker {
   /** The newest state as a progress report. */
   report(): ProgressReport {
     const report: ProgressReport = { current_phase: this.phase, bytes_transferred: this.bytesDone, details: { ...this.facts } };
+    if (this.warningCount > 0) report.warnings_count = this.warningCount;
     if (this.totalBytes !== undefined) report.total_bytes = this.totalBytes;
     if (this.percent !== undefined) report.progress_percent = round2(this.percent);
     if (this.etaSeconds !== undefined) report.eta_seconds = this.etaSeconds;
@@ -109,7 +111,8 @@ const signalExit = (signal: NodeJS.Signals) => 128 + (SIGNAL_NUMBERS[signal] ?? 
 
 /**
  * How the job ends, from the tool's exit and what it printed. Exit 0 completes; restic's 3 (snapshot
- * saved, some files unreadable) and borg's 1 (warnings) complete with the warnings in the details;
+ * saved, some files unreadable) and borg's 1 (warnings) complete with warnings (`warnings_count`, at
+ * least 1, and the details);
  * anything else fails with the tool's own error text. A forwarded Ctrl-C cancels, unless the tool had
  * already finished successfully.
  */
@@ -128,7 +131,9 @@ export function decideOutcome(tracker: JobTracker, exit: ExitFacts): Outcome {
   if (exit.code === 0 || withWarnings) {
     if (withWarnings) details.completed_with_warnings = true;
     if (tracker.tool === 'restic' && exit.code === 3) details.incomplete_snapshot = true;
-    return { status: 'completed', exitCode: toolExit, final: { ...final, progress_percent: 100, eta_seconds: 0 } };
+    // The hub's measure of a success with warnings: the warnings seen, at least one when the exit code says so.
+    const warnings = Math.max(tracker.warningCount, withWarnings ? 1 : 0);
+    return { status: 'completed', exitCode: toolExit, final: { ...final, progress_percent: 100, eta_seconds: 0, ...(warnings > 0 ? { warnings_count: warnings } : {}) } };
   }
   if (exit.spawnError) return { status: 'failed', error: exit.spawnError, exitCode: 127, final };
   const error = `${failureText(tracker, exit)} (${exit.code !== null ? `exit code ${exit.code}` : `killed by ${exit.signal}`})`;
@@ -149,3 +154,9 @@ function keepLast(list: readonly string[], item: string): string[] {
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/** The session log line a tool's error becomes: a warning (a file it could not read) or, when fatal, an error. */
+export function logLineOf(event: ToolEvent): { level: 'warning' | 'error'; message: string } | null {
+  if (event.kind !== 'error') return null;
+  return { level: event.fatal ? 'error' : 'warning', message: event.message.slice(0, LIMITS.maxLogMessageLength) };
+}

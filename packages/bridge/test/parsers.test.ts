@@ -36,6 +36,8 @@ describe('restic parser', () => {
   it('reads item errors from restic 0.14 (empty error object) and 0.16+ (error.message) as non-fatal', () => {
     assert.deepEqual(parseResticLine(restic.error014(), 'stderr')?.event, { kind: 'error', message: 'error (archival /tmp/rt/d3/sub)', fatal: false });
     assert.deepEqual(parseResticLine(restic.error(), 'stderr')?.event, { kind: 'error', message: 'open /data/secret: permission denied (archival /data/secret)', fatal: false });
+    const pathError = '{"message_type":"error","error":{"Op":"open","Path":"/srv/locked.db","Err":13},"during":"archival","item":"/srv/locked.db"}';
+    assert.deepEqual(parseResticLine(pathError, 'stderr')?.event, { kind: 'error', message: 'open /srv/locked.db: permission denied (archival /srv/locked.db)', fatal: false });
   });
 
   it('takes exit_error (0.17+) and plain "Fatal:" text as the fatal error, still showing them', () => {

@@ -121,6 +121,34 @@ describe('backup-telemetry run -- restic (real restic, real hub)', { skip }, () 
     assert.equal(job.details?.exit_code, direct.status);
   });
 
+  it('completes restic\'s exit 3 (a file it could not read) as a success with warnings, each warning a log entry', async () => {
+    const { repo, env } = resticRepo();
+    const dir = mkdtempSync(join(tmpdir(), 'bt-bridge-unreadable-'));
+    writeFileSync(join(dir, 'ok.txt'), 'readable\n');
+    writeFileSync(join(dir, 'locked.db'), 'secret\n', { mode: 0o000 });
+    // root reads any file: without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH it cannot read this one.
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--'] : [];
+    try {
+      const id = jobId('restic-warnings');
+      const run = startBridge(['--hub', hub.url, '--transport', 'http', '--job-id', id, '--', ...asUser, 'restic', '-r', repo, 'backup', dir], env);
+      assert.equal(await run.exited, 3, run.stderr);
+      const job = await hub.job(id);
+      assert.equal(job.status, 'completed');
+      assert.equal(job.warnings_count, 1);
+      assert.equal(job.details?.incomplete_snapshot, true);
+      const log = await (await fetch(`${hub.url}/api/v1/backups/${id}/log`)).json() as { entries: { level: string; source: string; message: string }[] };
+      const warnings = log.entries.filter((e) => e.source === 'client');
+      assert.equal(warnings.length, 1, JSON.stringify(log.entries));
+      assert.equal(warnings[0]!.level, 'warning');
+      assert.match(warnings[0]!.message, /locked\.db/);
+      assert.equal(log.entries.at(-1)!.message, 'Completed with 1 warning');
+      const stats = (await (await fetch(`${hub.url}/api/v1/backups/stats?vm_name=${encodeURIComponent(job.vm_name)}`)).json()) as { completed_with_warnings: number };
+      assert.ok(stats.completed_with_warnings >= 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops restic on SIGINT, ends the job cancelled and exits 130, leaving no snapshot', async () => {
     const { repo, env } = resticRepo();
     const id = jobId('restic-interrupted');

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseBorgLine } from '../src/parsers/borg.js';
 import { parseResticLine } from '../src/parsers/restic.js';
 import type { LineParser } from '../src/parsers/types.js';
-import { decideOutcome, JobTracker, type ExitFacts } from '../src/tracker.js';
+import { decideOutcome, JobTracker, logLineOf, type ExitFacts } from '../src/tracker.js';
 import { borg, restic } from './support/lines.js';
 
 function feed(tracker: JobTracker, parse: LineParser, lines: string[]) {
@@ -70,7 +70,16 @@ describe('job tracker', () => {
     assert.equal(outcome.exitCode, 3);
     assert.deepEqual([outcome.final.details?.incomplete_snapshot, outcome.final.details?.warning_count], [true, 1]);
     assert.match(String(outcome.final.details?.last_warning), /permission denied/);
+    assert.equal(outcome.final.warnings_count, 1, 'the hub counts it as completed with warnings');
     assert.equal(decideOutcome(new JobTracker('restic'), exit({ code: 3 })).status, 'failed', 'exit 3 without a snapshot is a failure');
+    assert.equal(decideOutcome(new JobTracker('restic'), exit({ code: 0 })).final.warnings_count, undefined, 'a clean run has none');
+  });
+
+  it('turns the tool\'s errors into session log lines: warnings, and errors when fatal', () => {
+    assert.deepEqual(logLineOf({ kind: 'error', message: 'open /a: permission denied', fatal: false }), { level: 'warning', message: 'open /a: permission denied' });
+    assert.deepEqual(logLineOf({ kind: 'error', message: 'Fatal: wrong password', fatal: true }), { level: 'error', message: 'Fatal: wrong password' });
+    assert.equal(logLineOf({ kind: 'error', message: 'x'.repeat(5000), fatal: true })!.message.length, 1000);
+    assert.equal(logLineOf({ kind: 'phase', phase: 'transferring' }), null);
   });
 
   it('cancels an interrupted run and exits 130 for SIGINT, 143 for SIGTERM', () => {
@@ -96,6 +105,7 @@ describe('job tracker', () => {
     assert.deepEqual(phases, ['scanning', 'transferring', 'finalizing']);
     assert.equal(tracker.bytesDone, 52428800);
     assert.equal(decideOutcome(tracker, exit({ code: 1 })).status, 'completed');
+    assert.equal(decideOutcome(tracker, exit({ code: 1 })).final.warnings_count, 1, 'borg exit 1 is a success with warnings even when no warning line was read');
     const failing = new JobTracker('borg');
     feed(failing, parseBorgLine, [borg.log('ERROR', 'Repository /x does not exist.')]);
     assert.equal(decideOutcome(failing, exit({ code: 2 })).error, 'Repository /x does not exist. (exit code 2)');

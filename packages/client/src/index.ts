@@ -1,4 +1,4 @@
-export { createReporter } from './reporter.js';
+export { createReporter, MAX_PENDING_LOG_LINES } from './reporter.js';
 export type { EndResult, ProgressFields, ProgressReport, Reporter, ReporterStats } from './reporter.js';
 export type { Logger, ReporterOptions } from './options.js';
 export { registerJob } from './register.js';

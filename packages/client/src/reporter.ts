@@ -1,7 +1,7 @@
 import {
   type BottleneckStage,
-  isTerminalStatus, LIMITS, validateJobId, validateJobType, validateUpdate,
-  type DiskProgress, type JobStatus, type TelemetryUpdate, type TerminalStatus,
+  isTerminalStatus, LIMITS, LOG_LEVELS, validateJobId, validateJobType, validateUpdate,
+  type DiskProgress, type JobStatus, type LogEntryInput, type LogLevel, type TelemetryUpdate, type TerminalStatus,
 } from '@backup-telemetry/contract';
 import { diskList, jobTotals, mergeDisks, percentOf } from './aggregate.js';
 import { backoffDelayMs } from './backoff.js';
@@ -16,8 +16,14 @@ import { createSocketTransport } from './transports/socket.js';
 import type { Transport, TransportName } from './transports/types.js';
 import { StageClock } from './stages.js';
 
-/** The fields `report()` takes: the contract's update without routing fields and timestamp. */
+/**
+ * The fields `report()` takes: the contract's update without routing fields and timestamp. Its `log`
+ * lines are queued like `log()`'s (they are sent once, not with every later update).
+ */
 export type ProgressFields = Omit<TelemetryUpdate, 'job_id' | 'job_type' | 'timestamp'>;
+
+/** Log lines `log()` keeps waiting for an update (while the hub is unreachable, say); past it the oldest are dropped. */
+export const MAX_PENDING_LOG_LINES = 200;
 
 /** A progress report: a job-level byte count, or per-disk progress the job totals are summed from. */
 export type ProgressReport = ProgressFields & ({ bytes_transferred: number } | { disks: DiskProgress[] });
@@ -46,6 +52,13 @@ export interface ReporterStats {
 export interface Reporter {
   /** Records progress; sends it when the cadence says so. Returns at once and never throws. */
   report(progress: ProgressReport): void;
+  /**
+   * Adds a line to the job's session log on the hub: sent with the next update, at the latest when
+   * the interval since the last one is up (before the first `report()`, with it), at most 10 lines
+   * per update; the end sends every line still waiting first. Stamped with the time of this call.
+   * A message over 1,000 characters is cut; an unknown level is ignored with a warning. Never throws.
+   */
+  log(level: LogLevel, message: string): void;
   /** Ends the job as completed; resolves when the hub acknowledged it, rejects with a ReporterError otherwise. */
   complete(final?: ProgressFields): Promise<EndResult>;
   /** Ends the job as failed with `error` as its message. */
@@ -103,6 +116,8 @@ class JobReporter implements Reporter {
   #given: Pick<ProgressFields, 'transfer_speed_bps' | 'eta_seconds' | 'progress_percent'> = {};
   #disks = new Map<number, DiskProgress>();
   #stages: StageClock;
+  /** Log lines not yet in an update, oldest first. */
+  #pendingLog: LogEntryInput[] = [];
   #samples: ByteSample[] = [];
   #stateAtMs = 0;
   #lastStampMs = 0;
@@ -149,6 +164,25 @@ class JobReporter implements Reporter {
       else this.#enqueue(reason, nowMs);
     } catch (error) {
       this.#log('error', { err: error }, 'report() failed; the update is skipped');
+    }
+  }
+
+  log(level: LogLevel, message: string): void {
+    try {
+      if (this.#end !== undefined || this.#closed) {
+        this.#log('warn', {}, 'log() after the job ended or the reporter closed is ignored');
+        return;
+      }
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+        this.#log('warn', { level }, `log() level must be one of ${LOG_LEVELS.join(', ')}; the line is skipped`);
+        return;
+      }
+      const text = String(message).slice(0, LIMITS.maxLogMessageLength) || '(empty)';
+      this.#queueLog([{ level, message: text, at: this.#options.now() }]);
+      // Sent with the next update: at the latest when the interval since the last one is up (before the first report, with it).
+      this.#hold(this.#options.now());
+    } catch (error) {
+      this.#log('error', { err: error }, 'log() failed; the line is skipped');
     }
   }
 
@@ -200,7 +234,8 @@ class JobReporter implements Reporter {
       this.#log('warn', { err: error }, 'invalid progress report is skipped');
       return false;
     }
-    const { disks, transfer_speed_bps, eta_seconds, progress_percent, ...sticky } = progress;
+    const { disks, transfer_speed_bps, eta_seconds, progress_percent, log, ...sticky } = progress;
+    if (log?.length) this.#queueLog(log.map((line) => ({ ...line, at: line.at ?? this.#options.now() })));
     this.#fields = { ...this.#fields, ...withoutUndefined(sticky) };
     this.#given = withoutUndefined({ transfer_speed_bps, eta_seconds, progress_percent });
     this.#disks = mergeDisks(this.#disks, disks);
@@ -214,6 +249,15 @@ class JobReporter implements Reporter {
     const bytes = this.#fields.bytes_transferred ?? jobTotals(diskList(this.#disks)).bytes_transferred;
     if (bytes !== undefined) this.#samples = addSample(this.#samples, { atMs: this.#stateAtMs, bytes }, this.#rate);
     return true;
+  }
+
+  #queueLog(lines: LogEntryInput[]): void {
+    this.#pendingLog.push(...lines);
+    const excess = this.#pendingLog.length - MAX_PENDING_LOG_LINES;
+    if (excess > 0) {
+      this.#pendingLog.splice(0, excess);
+      this.#log('warn', { dropped: excess }, 'too many log lines waiting for the hub: the oldest are dropped');
+    }
   }
 
   /** The full update for the newest state, stamped with when it was measured. */
@@ -249,12 +293,14 @@ class JobReporter implements Reporter {
 
   #enqueue(reason: SendReason, nowMs: number): OutboxEntry<TelemetryUpdate> {
     const body = this.#snapshot();
+    if (this.#pendingLog.length > 0) body.log = this.#pendingLog.splice(0, LIMITS.maxLogEntries);
     // The hub ignores an update stamped no later than the last one it applied: keep stamps strictly rising.
     const stamp = Math.max(Number(body.timestamp), this.#lastStampMs + 1);
     body.timestamp = stamp;
     this.#lastStampMs = stamp;
     this.#stages.restart(stamp);
-    const kind: EntryKind = reason === 'end' ? 'end' : reason === 'interval' ? 'state' : 'milestone';
+    // An update carrying log lines is not a plain state: the queue drops it only after those.
+    const kind: EntryKind = reason === 'end' ? 'end' : reason === 'interval' && !body.log ? 'state' : 'milestone';
     const { entry, dropped } = this.#outbox.push(kind, body);
     for (const lost of dropped) {
       this.#stats.dropped += 1;
@@ -291,6 +337,8 @@ class JobReporter implements Reporter {
     } else {
       this.#stateAtMs = this.#options.now();
     }
+    // Lines beyond the end's own ten go first, in updates of their own.
+    while (this.#pendingLog.length > LIMITS.maxLogEntries) this.#enqueue('milestone', this.#options.now());
     this.#fields.status = status as JobStatus;
     const deferred = createDeferred<EndResult>();
     const entry = this.#enqueue('end', this.#options.now());

@@ -1,4 +1,4 @@
-import type { BackupJob, ChartPoint, CurrentState, PerformanceMetrics, TelemetryUpdate } from './types.js';
+import type { BackupJob, ChartPoint, CurrentState, JobLogEntry, PerformanceMetrics, TelemetryUpdate } from './types.js';
 import type { ErrorBody } from './errors.js';
 
 /** Socket.IO namespace of the hub. */
@@ -18,6 +18,8 @@ export const SERVER_EVENTS = {
   failed: 'job:failed',
   cancelled: 'job:cancelled',
   stale: 'job:stale',
+  /** New session log entries of a job (`JobLogEvent`), to the job's room. */
+  log: 'job:log',
   /** Compact per-VM push to `{fleet: true}` subscribers (`MachineUpdateEvent`), coalesced per VM. */
   machineUpdate: 'machine:update',
   /** A VM just went at risk (`MachineProtectionEvent`): once per miss, from one hub instance. */
@@ -48,6 +50,12 @@ export interface JobStaleEvent {
   job: BackupJob;
   silent_seconds: number;
   message: string;
+}
+
+export interface JobLogEvent {
+  job_id: string;
+  /** The entries one commit appended, in `seq` order. */
+  entries: JobLogEntry[];
 }
 
 export interface SubscribeAck {

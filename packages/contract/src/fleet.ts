@@ -62,6 +62,8 @@ export type MachineSort = (typeof MACHINE_SORTS)[number];
 export interface FleetWindow {
   /** Jobs that ended in the window, by outcome. */
   by_status: Record<Extract<JobStatus, 'completed' | 'failed' | 'cancelled'>, number>;
+  /** Of `by_status.completed`, the jobs that completed with warnings. */
+  completed_with_warnings: number;
   total: number;
   /** Completed over ended, 0–100 (1 decimal); null when none ended. */
   success_rate_percent: number | null;

@@ -49,6 +49,52 @@ export function isFinalDiskStatus(status: string): boolean {
   return (FINAL_DISK_STATUSES as readonly string[]).includes(status);
 }
 
+/** Severities of a job's session log entries. */
+export const LOG_LEVELS = ['info', 'warning', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Who wrote a session log entry: the hub itself (registration, phases, staleness, the end) or the client. */
+export type LogSource = 'hub' | 'client';
+
+/** One session log line a client sends with an update (`log`). */
+export interface LogEntryInput {
+  level: LogLevel;
+  /** At most 1,000 characters, shown as text (control characters included). */
+  message: string;
+  /** When it happened on the client: ISO 8601 or epoch ms, like `timestamp`. Default: the update's time. */
+  at?: string | number;
+}
+
+/** A validated log line, its time normalised to epoch ms. */
+export interface NormalizedLogEntry {
+  level: LogLevel;
+  message: string;
+  at_ms?: number;
+}
+
+/** One entry of a job's session log as `GET /backups/:id/log` and `job:log` present it. */
+export interface JobLogEntry {
+  /** 1, 2, 3…: the entry's place in the job's log (gaps where entries were dropped). */
+  seq: number;
+  /** ISO 8601. */
+  at: string;
+  level: LogLevel;
+  source: LogSource;
+  message: string;
+}
+
+/** `GET /backups/:id/log`: one page of a job's session log, oldest first. */
+export interface JobLogResponse {
+  job_id: string;
+  entries: JobLogEntry[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next_after: number | null;
+  /** Entries ever written to the job's log (its newest `seq`). */
+  total_count: number;
+  /** Entries dropped by the bound (README, "Session log"): `total_count` minus those kept. */
+  dropped_count: number;
+}
+
 /** Progress of one disk inside a telemetry update. */
 export interface DiskProgress {
   disk_index: number;
@@ -86,14 +132,22 @@ export interface TelemetryUpdate {
    * percent each: reading the source, processing on the proxy, the network, writing the target.
    */
   bottleneck?: StageBusy;
+  /**
+   * Warnings so far (files that could not be read, …): the job's count is replaced by the newest
+   * sent. A job that completes with a count above 0 is a success with warnings (README, "Outcomes").
+   */
+  warnings_count?: number;
+  /** Session log lines (at most 10 per update), appended to the job's log in order. */
+  log?: LogEntryInput[];
 }
 
 /** A validated update: timestamps normalised to epoch milliseconds. */
-export interface NormalizedUpdate extends Omit<TelemetryUpdate, 'timestamp' | 'job_id' | 'job_type'> {
+export interface NormalizedUpdate extends Omit<TelemetryUpdate, 'timestamp' | 'job_id' | 'job_type' | 'log'> {
   job_id: string;
   job_type: JobType;
   /** Client timestamp in epoch ms, or undefined when the client sent none. */
   timestamp_ms?: number;
+  log?: NormalizedLogEntry[];
 }
 
 /** Body of `POST /backups`. */
@@ -202,6 +256,8 @@ export interface BackupJob {
   eta_seconds: number | null;
   duration_seconds: number;
   error_message: string | null;
+  /** Warnings the client reported; a completed job with warnings is a success with warnings. */
+  warnings_count: number;
   created_at: string;
   started_at: string | null;
   completed_at: string | null;
@@ -228,7 +284,9 @@ export interface BackupStats {
   repository_id: string | null;
   total: number;
   by_status: Record<JobStatus, number>;
-  /** Completed over ended jobs, 0–100; null when no job has ended. */
+  /** Of `by_status.completed`, the jobs that completed with warnings (`warnings_count` above 0). */
+  completed_with_warnings: number;
+  /** Completed (with or without warnings) over ended jobs, 0–100; null when no job has ended. */
   success_rate_percent: number | null;
   avg_size_bytes: number | null;
   avg_duration_seconds: number | null;

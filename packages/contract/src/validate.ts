@@ -2,8 +2,8 @@ import { invalid, TelemetryError } from './errors.js';
 import { validatePolicy } from './fleet.js';
 import { BOTTLENECK_STAGES, type StageBusy } from './insight.js';
 import {
-  BACKUP_TYPES, DISK_STATUS_PATTERN, JOB_STATUSES, JOB_TYPES,
-  type BackupType, type DiskProgress, type DiskStatus, type JobType, type MachineInfo, type NormalizedUpdate, type ValidRegisterJob,
+  BACKUP_TYPES, DISK_STATUS_PATTERN, JOB_STATUSES, JOB_TYPES, LOG_LEVELS,
+  type BackupType, type DiskProgress, type DiskStatus, type JobType, type MachineInfo, type NormalizedLogEntry, type NormalizedUpdate, type ValidRegisterJob,
 } from './types.js';
 
 /** Caps on untrusted input, shared by server and client. */
@@ -17,6 +17,10 @@ export const LIMITS = {
   maxOsLength: 255,
   maxDetails: 32,
   maxDetailValueLength: 256,
+  /** Session log lines one update may carry, and the length of each. */
+  maxLogEntries: 10,
+  maxLogMessageLength: 1000,
+  maxWarningsCount: 1_000_000_000,
   /** Updates stamped further ahead of the server's clock are rejected. */
   maxFutureSkewMs: 5 * 60_000,
   /** Updates stamped further back are rejected. */
@@ -203,6 +207,28 @@ function validateBottleneck(value: unknown): StageBusy {
   return out;
 }
 
+/**
+ * Session log lines: free text like `error` (kept well-formed; control and bidi characters stay, shown
+ * as text by viewers), each with a level and an optional time checked like `timestamp`.
+ */
+function validateLog(value: unknown, nowMs: number): NormalizedLogEntry[] {
+  if (!Array.isArray(value)) throw invalid('log', 'must be an array');
+  if (value.length > LIMITS.maxLogEntries) throw invalid('log', `must have at most ${LIMITS.maxLogEntries} entries per update`);
+  return elements(value).map((raw, i) => {
+    const p = `log[${i}]`;
+    if (!isPlainObject(raw)) throw invalid(p, 'must be an object');
+    const level = oneOf(raw, 'level', `${p}.level`, LOG_LEVELS, true)!;
+    const message = own(raw, 'message');
+    if (typeof message !== 'string') throw invalid(`${p}.message`, message === undefined ? 'is required' : 'must be a string');
+    if (message === '') throw invalid(`${p}.message`, 'must not be empty');
+    if (message.length > LIMITS.maxLogMessageLength) throw invalid(`${p}.message`, `must be at most ${LIMITS.maxLogMessageLength} characters`);
+    const entry: NormalizedLogEntry = { level, message: wellFormed(message) };
+    const at = own(raw, 'at');
+    if (at !== undefined && at !== null) entry.at_ms = parseTimestamp(at, nowMs, `${p}.at`);
+    return entry;
+  });
+}
+
 export interface ValidateUpdateOptions {
   /** Job id and type from the route or event; body fields, when present, must agree. */
   jobId: unknown;
@@ -252,6 +278,10 @@ export function validateUpdate(body: unknown, options: ValidateUpdateOptions): N
   if (bottleneck !== undefined && bottleneck !== null) update.bottleneck = validateBottleneck(bottleneck);
   const timestamp = own(body, 'timestamp');
   if (timestamp !== undefined && timestamp !== null) update.timestamp_ms = parseTimestamp(timestamp, options.nowMs ?? Date.now());
+  const warnings = integer(body, 'warnings_count', 'warnings_count', LIMITS.maxWarningsCount);
+  if (warnings !== undefined) update.warnings_count = warnings;
+  const log = own(body, 'log');
+  if (log !== undefined && log !== null) update.log = validateLog(log, options.nowMs ?? Date.now());
   return update;
 }
 

@@ -37,6 +37,36 @@ describe('validateUpdate', () => {
     assert.equal(fieldOf(() => validateUpdate({ timestamp: '2026-02-30T10:00:00Z' }, { ...route, nowMs: Date.parse('2026-03-01T00:00:00Z') })), 'timestamp');
   });
 
+  it('takes session log lines with their level, text as sent (control characters kept, lone surrogates replaced) and time in epoch ms', () => {
+    const now = Date.parse('2026-10-10T14:30:00Z');
+    const u = validateUpdate({ warnings_count: 2, log: [
+      { level: 'warning', message: 'bell\u0007 <b>bold</b> \u202Eexe', at: '2026-10-10T14:29:00Z' },
+      { level: 'error', message: 'half \uD800 pair', extra: 'ignored' },
+    ] }, { ...route, nowMs: now });
+    assert.deepEqual(u.log, [
+      { level: 'warning', message: 'bell\u0007 <b>bold</b> \u202Eexe', at_ms: now - 60_000 },
+      { level: 'error', message: 'half \uFFFD pair' },
+    ]);
+    assert.equal(u.warnings_count, 2);
+  });
+
+  it('names the bad log line and its field: at most 10 lines, 1,000 characters each, a known level, a valid time', () => {
+    const line = (overrides: object = {}) => ({ level: 'info', message: 'ok', ...overrides });
+    assert.equal(fieldOf(() => validateUpdate({ log: [line(), line(), line({ message: 'x'.repeat(1001) })] }, route)), 'log[2].message');
+    assert.equal(validateUpdate({ log: [line({ message: 'x'.repeat(1000) })] }, route).log![0]!.message.length, 1000);
+    assert.equal(fieldOf(() => validateUpdate({ log: Array.from({ length: 11 }, () => line()) }, route)), 'log');
+    assert.equal(validateUpdate({ log: Array.from({ length: 10 }, () => line()) }, route).log!.length, 10);
+    assert.equal(fieldOf(() => validateUpdate({ log: [line({ level: 'debug' })] }, route)), 'log[0].level');
+    assert.equal(fieldOf(() => validateUpdate({ log: [line(), line({ message: '' })] }, route)), 'log[1].message');
+    assert.equal(fieldOf(() => validateUpdate({ log: [line({ message: 42 })] }, route)), 'log[0].message');
+    assert.equal(fieldOf(() => validateUpdate({ log: [line({ at: 'soon' })] }, route)), 'log[0].at');
+    assert.equal(fieldOf(() => validateUpdate({ log: [line({ at: Date.now() + 3_600_000 })] }, route)), 'log[0].at');
+    assert.equal(fieldOf(() => validateUpdate({ log: ['text'] }, route)), 'log[0]');
+    assert.equal(fieldOf(() => validateUpdate({ log: { level: 'info' } }, route)), 'log');
+    assert.equal(fieldOf(() => validateUpdate({ warnings_count: 1.5 }, route)), 'warnings_count');
+    assert.equal(fieldOf(() => validateUpdate({ warnings_count: -1 }, route)), 'warnings_count');
+  });
+
   it('accepts every known disk status and any other well-formed token, as sent', () => {
     const statuses = [...DISK_STATUSES, 'deduplicating', 'phase_2', 'x-y'];
     const u = validateUpdate({ disks: statuses.map((status, disk_index) => ({ disk_index, status })) }, route);

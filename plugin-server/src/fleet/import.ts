@@ -130,6 +130,8 @@ export function importedJobRow(raw: unknown, index: number, nowMs: number): { ro
     vm_name: identity.vm_name,
     vm_context_id: null,
     anomalies: null,
+    log_count: 0,
+    warnings_count: 0,
     repository_id: identity.repository_id,
     backup_type: identity.backup_type,
     status: status as EndedStatus,

@@ -20,13 +20,14 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 /** The columns `summarize` reads of every job of the VMs from `first` to `last` (one range read). */
 export async function summarizedJobsOf(knex: Knex, t: Tables, first: string, last: string): Promise<SummarizedJob[]> {
   const rows = await knex(t.jobs)
-    .select('id', 'job_type', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred')
+    .select('id', 'job_type', 'vm_name', 'repository_id', 'status', 'created_at', 'started_at', 'completed_at', 'bytes_transferred', 'warnings_count')
     .select(knex.raw("CASE WHEN status = 'failed' THEN error_message END AS error_message"))
     .whereBetween('vm_name', [first, last]);
   return rows.map((r: Record<string, unknown>) => ({
     id: String(r.id), job_type: r.job_type as SummarizedJob['job_type'], vm_name: String(r.vm_name), repository_id: String(r.repository_id), status: r.status as SummarizedJob['status'],
     created_at: Number(r.created_at), started_at: num(r.started_at), completed_at: num(r.completed_at),
     bytes_transferred: Number(r.bytes_transferred), error_message: (r.error_message as string | null) ?? null,
+    warnings_count: Number(r.warnings_count ?? 0),
   }));
 }
 
@@ -67,12 +68,13 @@ export async function rebuildOutcomeBuckets(knex: Knex, t: Tables, sinceMs: numb
   const select = knex(t.jobs)
     .select(knex.raw('FLOOR(completed_at / ?) * ? AS bucket_start', [OUTCOME_BUCKET_MS, OUTCOME_BUCKET_MS]), 'job_type', 'status')
     .count({ job_count: '*' })
+    .select(knex.raw("SUM(CASE WHEN status = 'completed' AND warnings_count > 0 THEN 1 ELSE 0 END) AS warning_count"))
     .sum({ bytes_sum: 'bytes_transferred' })
     .whereIn('status', ['completed', 'failed', 'cancelled'])
     .where('completed_at', '>=', sinceMs)
     .groupBy('bucket_start', 'job_type', 'status');
   const { sql, bindings } = select.toSQL();
-  await knex.raw(`INSERT INTO ?? (bucket_start, job_type, status, job_count, bytes_sum) ${sql}`, [t.outcomeBuckets, ...bindings]);
+  await knex.raw(`INSERT INTO ?? (bucket_start, job_type, status, job_count, warning_count, bytes_sum) ${sql}`, [t.outcomeBuckets, ...bindings]);
   const [{ n }] = await knex(t.outcomeBuckets).count({ n: '*' });
   return Number(n);
 }

@@ -27,6 +27,7 @@ export interface StatsFilter {
 /** Sums of the summaries in scope, with the running and pending jobs counted on `backup_jobs`' status index. */
 export interface SummaryStats {
   byStatus: { status: string; count: number }[];
+  completedWithWarnings: number;
   completedBytesSum: number;
   completedDurationMsSum: number;
   lastStartedAt: number | null;
@@ -71,7 +72,7 @@ export function summaryQueries(tables: Tables, mysql: boolean) {
         return q;
       };
       const sums = await scoped(db(table)
-        .sum({ completed: 'completed_count', failed: 'failed_count', cancelled: 'cancelled_count', bytes: 'completed_bytes_sum', duration: 'completed_duration_ms_sum' })
+        .sum({ completed: 'completed_count', failed: 'failed_count', cancelled: 'cancelled_count', warnings: 'completed_with_warnings_count', bytes: 'completed_bytes_sum', duration: 'completed_duration_ms_sum' })
         .max({ last: 'last_started_at' })).first();
       const active = await scoped(db(tables.jobs).select('status').count({ n: '*' }).whereIn('status', ['pending', 'running']).groupBy('status'));
       return {
@@ -79,6 +80,7 @@ export function summaryQueries(tables: Tables, mysql: boolean) {
           ...(['completed', 'failed', 'cancelled'] as const).map((status) => ({ status, count: Number(sums?.[status] ?? 0) })),
           ...(active as { status: string; n: unknown }[]).map((r) => ({ status: String(r.status), count: Number(r.n) })),
         ],
+        completedWithWarnings: Number(sums?.warnings ?? 0),
         completedBytesSum: Number(sums?.bytes ?? 0),
         completedDurationMsSum: Number(sums?.duration ?? 0),
         lastStartedAt: num(sums?.last),

@@ -79,6 +79,7 @@ function ended(scope: Scope, job: SummarizedJob, status: EndedStatus, jobsTable:
   if (status === 'completed') {
     own.push(
       { sql: 'completed_count = completed_count + 1', bindings: [] },
+      ...(job.warnings_count > 0 ? [{ sql: 'completed_with_warnings_count = completed_with_warnings_count + 1', bindings: [] }] : []),
       { sql: 'completed_bytes_sum = completed_bytes_sum + ?', bindings: [job.bytes_transferred] },
       { sql: 'completed_duration_ms_sum = completed_duration_ms_sum + ?', bindings: [at - startOf(job)] },
       failuresAfterSuccess(scope, job, at, jobsTable),
@@ -144,6 +145,8 @@ interface BucketIncrement {
   job_type: string;
   status: string;
   job_count: number;
+  /** Of `job_count`, the jobs that completed with warnings. */
+  warning_count: number;
   bytes_sum: number;
 }
 
@@ -154,8 +157,9 @@ export function outcomeIncrements(jobs: readonly SummarizedJob[]): BucketIncreme
     const at = job.completed_at ?? startOf(job);
     const bucket_start = Math.floor(at / OUTCOME_BUCKET_MS) * OUTCOME_BUCKET_MS;
     const key = JSON.stringify([bucket_start, job.job_type, job.status]);
-    const row = byKey.get(key) ?? { bucket_start, job_type: job.job_type, status: job.status, job_count: 0, bytes_sum: 0 };
+    const row = byKey.get(key) ?? { bucket_start, job_type: job.job_type, status: job.status, job_count: 0, warning_count: 0, bytes_sum: 0 };
     row.job_count += 1;
+    if (job.status === 'completed' && job.warnings_count > 0) row.warning_count += 1;
     row.bytes_sum += job.bytes_transferred;
     byKey.set(key, row);
   }
@@ -170,10 +174,10 @@ export function outcomeIncrements(jobs: readonly SummarizedJob[]): BucketIncreme
 function outcomeBucketsUpsert(tables: Tables, jobs: readonly SummarizedJob[], mysql: boolean): Statement {
   const rows = outcomeIncrements(jobs);
   const conflict = mysql
-    ? ' ON DUPLICATE KEY UPDATE job_count = job_count + VALUES(job_count), bytes_sum = bytes_sum + VALUES(bytes_sum)'
-    : ' ON CONFLICT (bucket_start, job_type, status) DO UPDATE SET job_count = job_count + excluded.job_count, bytes_sum = bytes_sum + excluded.bytes_sum';
+    ? ' ON DUPLICATE KEY UPDATE job_count = job_count + VALUES(job_count), warning_count = warning_count + VALUES(warning_count), bytes_sum = bytes_sum + VALUES(bytes_sum)'
+    : ' ON CONFLICT (bucket_start, job_type, status) DO UPDATE SET job_count = job_count + excluded.job_count, warning_count = warning_count + excluded.warning_count, bytes_sum = bytes_sum + excluded.bytes_sum';
   return {
-    sql: `INSERT INTO ?? (bucket_start, job_type, status, job_count, bytes_sum) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}${conflict}`,
-    bindings: [tables.outcomeBuckets, ...rows.flatMap((r) => [r.bucket_start, r.job_type, r.status, r.job_count, r.bytes_sum])],
+    sql: `INSERT INTO ?? (bucket_start, job_type, status, job_count, warning_count, bytes_sum) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}${conflict}`,
+    bindings: [tables.outcomeBuckets, ...rows.flatMap((r) => [r.bucket_start, r.job_type, r.status, r.job_count, r.warning_count, r.bytes_sum])],
   };
 }

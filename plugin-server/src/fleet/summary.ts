@@ -19,6 +19,8 @@ export interface SummaryCounts {
   completed_count: number;
   failed_count: number;
   cancelled_count: number;
+  /** Of `completed_count`, the jobs that completed with warnings (`warnings_count` above 0; migration 010). */
+  completed_with_warnings_count: number;
   /** Sums over completed jobs, behind the average size and duration. */
   completed_bytes_sum: number;
   completed_duration_ms_sum: number;
@@ -49,7 +51,7 @@ export interface RepositorySummary extends SummaryCounts {
 }
 
 /** The columns of a job a summary is made of. */
-export type SummarizedJob = Pick<JobRow, 'id' | 'job_type' | 'vm_name' | 'repository_id' | 'status' | 'created_at' | 'started_at' | 'completed_at' | 'bytes_transferred' | 'error_message'>;
+export type SummarizedJob = Pick<JobRow, 'id' | 'job_type' | 'vm_name' | 'repository_id' | 'status' | 'created_at' | 'started_at' | 'completed_at' | 'bytes_transferred' | 'error_message' | 'warnings_count'>;
 
 /** Job ids compare as the databases compare them (SQLite BINARY, MySQL's binary collations): by UTF-8 bytes. */
 export function compareIds(a: string, b: string): number {
@@ -65,7 +67,7 @@ export function isAfter(at: number, id: string, lastAt: number | null, lastId: s
 export function emptySummary(firstSeenAt: number): SummaryCounts {
   return {
     first_seen_at: firstSeenAt, last_job_id: null, last_job_at: null, last_started_at: null,
-    completed_count: 0, failed_count: 0, cancelled_count: 0, completed_bytes_sum: 0, completed_duration_ms_sum: 0,
+    completed_count: 0, failed_count: 0, cancelled_count: 0, completed_with_warnings_count: 0, completed_bytes_sum: 0, completed_duration_ms_sum: 0,
     last_success_job_id: null, last_success_at: null, last_success_bytes: null,
     last_failure_job_id: null, last_failure_at: null, last_failure_error: null,
     last_ended_job_id: null, last_ended_at: null, last_ended_status: null, consecutive_failures: 0,
@@ -93,6 +95,7 @@ function addEnded(s: SummaryCounts, job: SummarizedJob, status: EndedStatus): vo
   s.last_ended_status = status;
   if (status === 'completed') {
     s.completed_count += 1;
+    if (job.warnings_count > 0) s.completed_with_warnings_count += 1;
     s.completed_bytes_sum += job.bytes_transferred;
     s.completed_duration_ms_sum += at - startOf(job);
     s.last_success_job_id = job.id;

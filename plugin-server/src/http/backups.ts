@@ -1,10 +1,11 @@
 import type { Router } from 'express';
 import { registerJob } from '../ingest/register.js';
-import { backupStats, getBackup, listBackups } from '../queries/backups.js';
+import { backupStats, getBackup, listBackups, requireJob } from '../queries/backups.js';
+import { jobLogPage } from '../queries/job-log.js';
 import { principalOf, queryText, type RouteContext } from './context.js';
 import { requireJson } from './errors.js';
 
-/** `/backups`: register jobs, list and read them, and their statistics. */
+/** `/backups`: register jobs, list and read them, their session logs, and their statistics. */
 export function backupRoutes(router: Router, { store, access, registrationLimiter, now, defaultPolicy }: RouteContext): void {
   router.post('/backups', requireJson, async (req, res) => {
     const principal = principalOf(req);
@@ -28,5 +29,10 @@ export function backupRoutes(router: Router, { store, access, registrationLimite
     const job = await getBackup(store, req.params.id, now());
     await access.checkViewer(req, { job_id: job.backup_id, vm_name: job.vm_name });
     res.json(job);
+  });
+  router.get('/backups/:id/log', async (req, res) => {
+    const stored = await requireJob(store, req.params.id);
+    await access.checkViewer(req, { job_id: stored.job.id, vm_name: stored.job.vm_name });
+    res.json(await jobLogPage(store, stored, req.query));
   });
 }

@@ -1,5 +1,6 @@
 import { stageBusyToDb } from '../insight/bottleneck.js';
 import { isTerminalStatus, TelemetryError, type JobStatus, type NormalizedUpdate, type TerminalStatus } from '@backup-telemetry/contract';
+import { appendLog, clientEntries, hubEntry, phaseMessage, type LogRow } from '../joblog/entries.js';
 import { startOf, type DiskRow, type JobRow, type SnapshotRow } from '../store/rows.js';
 
 /** A job and its disks as one batch holds them while applying updates in memory. */
@@ -9,7 +10,7 @@ export interface JobState {
 }
 
 export type ApplyOutcome =
-  | { applied: true; snapshot: SnapshotRow | null; ended: boolean }
+  | { applied: true; snapshot: SnapshotRow | null; ended: boolean; log: LogRow[] }
   | { applied: false; reason: 'older' | 'repeated_end' };
 
 export const FAILED_WITHOUT_MESSAGE = 'The backup client reported a failure without an error message';
@@ -48,6 +49,8 @@ function measuredAt(job: JobRow, stamp: number | undefined, nowMs: number): numb
  * update is newer than what is stored and whether it earns a snapshot. Throws 409 for an ended job.
  * `nowMs` is the hub's clock and stamps liveness (staleness never trusts the client's clock); the
  * client's timestamp orders updates and, mapped onto the hub clock, places snapshots and the end.
+ * An applied update appends to the job's session log: a phase change (hub), then the client's `log`
+ * lines; an update not applied (older, or a repeated end: a retry) adds nothing to it.
  */
 export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: number, snapshotIntervalMs: number): ApplyOutcome {
   const { job } = state;
@@ -90,6 +93,11 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
 
   if (update.error !== undefined) job.error_message = update.error;
   if (update.details) job.details = { ...(job.details ?? {}), ...update.details };
+  if (update.warnings_count !== undefined) job.warnings_count = update.warnings_count;
+  const log = appendLog(job, [
+    ...(job.current_phase !== previousPhase && job.current_phase ? [hubEntry(at, 'info', phaseMessage(job.current_phase))] : []),
+    ...clientEntries(job, update.log ?? [], at, nowMs),
+  ]);
   job.last_update_at = stamp ?? Math.max(nowMs, job.last_update_at ?? 0);
   setStatus(job, status, at, nowMs);
 
@@ -115,7 +123,7 @@ export function applyUpdate(state: JobState, update: NormalizedUpdate, nowMs: nu
       if (job.snapshot_count !== null) job.snapshot_count += 1;
     }
   }
-  return { applied: true, snapshot, ended };
+  return { applied: true, snapshot, ended, log };
 }
 
 /** The status an applied update leaves, with what goes with it: liveness, and an end's time and default error. */
@@ -130,13 +138,15 @@ function setStatus(job: JobRow, status: JobStatus, atMs: number, nowMs: number):
 /**
  * An end stamped at or before the newest applied update (an agent that restarted or failed over to
  * another host, an NTP step, a future stamp before it): the end is never dropped, but the newer
- * progress stays. The end brings its status, its error, and the `details` keys the job lacks; bytes,
+ * progress stays. The end brings its status, its error, its warnings count, its log lines and the `details` keys the job lacks; bytes,
  * totals, percent, phase and disks stay as the newer updates left them (the common end then sums the
  * disks and rolls the job up). It is placed at its own measured time, never before the newest chart point.
  */
 function applyLateEnd(job: JobRow, update: NormalizedUpdate, status: TerminalStatus, nowMs: number): ApplyOutcome {
   if (update.error !== undefined) job.error_message = update.error;
   if (update.details) job.details = { ...update.details, ...(job.details ?? {}) };
-  setStatus(job, status, measuredAt(job, update.timestamp_ms, nowMs), nowMs);
-  return { applied: true, snapshot: null, ended: true };
+  if (update.warnings_count !== undefined) job.warnings_count = update.warnings_count;
+  const at = measuredAt(job, update.timestamp_ms, nowMs);
+  setStatus(job, status, at, nowMs);
+  return { applied: true, snapshot: null, ended: true, log: appendLog(job, clientEntries(job, update.log ?? [], at, nowMs)) };
 }

@@ -12,6 +12,7 @@ import { isRetryable, isUnavailable } from '../store/dialect.js';
 import type { Store } from '../store/index.js';
 import type { Statement } from '../fleet/summary-sql.js';
 import type { IngestTransaction, IngestWrites } from '../store/ingest-tx.js';
+import { appendLog, endEntry, hubEntry, RESUMED_MESSAGE, toLogEntry, trimOf, type LogRow } from '../joblog/entries.js';
 import { startOf, toBackupJob, type SnapshotRow } from '../store/rows.js';
 import { applyUpdate, type JobState } from './apply.js';
 import { CommittedStates } from './committed-states.js';
@@ -83,6 +84,8 @@ interface BatchEffects {
   ended: Set<string>;
   /** The commit wrote webhook outbox rows. */
   notified?: boolean;
+  /** The batch's session log entries by job, each list in `seq` order. */
+  log: Map<string, LogRow[]>;
 }
 
 const MAX_DEADLOCK_RETRIES = 3;
@@ -262,8 +265,8 @@ export class IngestPipeline {
   }
 
   /** Applies each update of the batch to its job's state (in memory), recording what the batch changes. */
-  private applyUpdates(batch: Pending[], states: Map<string, JobState>, nowMs: number): BatchEffects {
-    const effects: BatchEffects = { results: [], states: new Map(), snapshots: new Map(), ended: new Set() };
+  private applyUpdates(batch: Pending[], states: Map<string, JobState>, nowMs: number, log = new Map<string, LogRow[]>()): BatchEffects {
+    const effects: BatchEffects = { results: [], states: new Map(), snapshots: new Map(), ended: new Set(), log };
     for (const { update } of batch) {
       const state = states.get(update.job_id);
       if (!state || state.job.job_type !== update.job_type) {
@@ -279,6 +282,7 @@ export class IngestPipeline {
           else effects.snapshots.set(update.job_id, [outcome.snapshot]);
         }
         if (outcome.applied && outcome.ended) effects.ended.add(update.job_id);
+        if (outcome.applied && outcome.log.length) addLog(effects, update.job_id, outcome.log);
         effects.results.push({ applied: outcome.applied, job_id: update.job_id });
       } catch (error) {
         // A refusal (409) is an answer; anything else is a bug that must not pass for success.
@@ -295,11 +299,14 @@ export class IngestPipeline {
     const kept = this.committed.checkout(ids);
     const locked = await tx.lockJobs(ids, new Map([...kept].map(([id, s]) => [id, s.job.row_version])));
     const states = new Map<string, JobState>();
+    const resumed = new Map<string, LogRow[]>();
     for (const id of locked.versions.keys()) {
       const read = locked.read.get(id);
       states.set(id, read ? { job: read.job, disks: new Map(read.disks.map((d) => [d.disk_index, d])) } : kept.get(id)!);
+      // A running job this instance never committed: it started before this hub did (or another instance served it).
+      if (read && !kept.has(id) && read.job.status === 'running') resumed.set(id, appendLog(read.job, [hubEntry(nowMs, 'info', RESUMED_MESSAGE)]));
     }
-    const effects = this.applyUpdates(batch, states, nowMs);
+    const effects = this.applyUpdates(batch, states, nowMs, resumed);
 
     for (const [id, state] of states) if (isTerminalStatus(state.job.status) && !effects.ended.has(id)) this.rollups.forget(id);
 
@@ -337,6 +344,7 @@ export class IngestPipeline {
       rollup.addAll(effects.snapshots.get(id) ?? []);
       endJob(state.job, [...state.disks.values()], rollup, nowMs);
       judgeJob(state.job, histories.get(historyKeyOf(state.job)) ?? [], anomalyThresholds);
+      addLog(effects, id, appendLog(state.job, [endEntry(state.job, nowMs)]));
       this.options.metrics.rolledUp((performance.now() - started) / 1000);
     }
     const writes = writesOf(effects, ended.filter((id) => storedCount.get(id) !== 0));
@@ -368,6 +376,9 @@ export class IngestPipeline {
         this.events.emit('job:anomaly', { job_id: job.id, vm_name: job.vm_name, anomalies: job.anomalies });
       }
     }
+    if (this.events.listenerCount('job:log') > 0) for (const [job_id, rows] of effects.log) {
+      if (effects.states.has(job_id)) this.events.emit('job:log', { job_id, entries: rows.map(toLogEntry) });
+    }
     if (this.events.listenerCount('job:update') + this.events.listenerCount('job:ended') === 0) return;
     const nowMs = this.options.now();
     for (const [id, state] of effects.states) {
@@ -390,7 +401,13 @@ export class IngestPipeline {
 function writesOf(effects: BatchEffects, deleteSnapshotsOf: string[]): IngestWrites {
   const touched = [...effects.states.values()];
   for (const { job } of touched) job.row_version += 1;
+  // Only the log of a job whose row (with its `log_count`) this batch writes.
+  const logged = [...effects.log].filter(([id]) => effects.states.has(id));
   return {
+    log: logged.flatMap(([, rows]) => rows),
+    logTrims: touched
+      .filter((s) => effects.ended.has(s.job.id) || effects.log.has(s.job.id))
+      .flatMap((s) => trimOf(s.job, effects.ended.has(s.job.id)) ?? []),
     snapshots: [...effects.snapshots].flatMap(([id, list]) => (effects.ended.has(id) ? [] : list)),
     deleteSnapshotsOf,
     disks: touched.flatMap((s) => [...s.disks.values()]),
@@ -398,6 +415,12 @@ function writesOf(effects: BatchEffects, deleteSnapshotsOf: string[]): IngestWri
     ended: touched.filter((s) => effects.ended.has(s.job.id)).map((s) => s.job),
     outbox: [],
   };
+}
+
+function addLog(effects: BatchEffects, jobId: string, rows: LogRow[]): void {
+  const list = effects.log.get(jobId);
+  if (list) list.push(...rows);
+  else effects.log.set(jobId, rows);
 }
 
 /** The database did not finish a transaction in time: treated like an unreachable database. */

@@ -4,6 +4,7 @@ import { applyPolicy, checkSchedule } from '../protection/policy.js';
 import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
 import { toBackupJob, type DiskRow, type JobRow } from '../store/rows.js';
+import { appendLog, hubEntry, registeredMessage } from '../joblog/entries.js';
 import { sumBytes } from './apply.js';
 
 export interface RegisterResult {
@@ -18,7 +19,7 @@ function isDuplicateKey(error: unknown): boolean {
 }
 
 /**
- * Registers a job (`POST /backups`): the job row, its disks and its VM, in one transaction; with
+ * Registers a job (`POST /backups`): the job row, its disks, its VM and its log's first entry, in one transaction; with
  * `protection`, the VM's policy is replaced in that same transaction (`defaults` fills what it omits).
  */
 export async function registerJob(
@@ -66,6 +67,8 @@ export async function registerJob(
     clock_offset_ms: request.started_at_ms === undefined ? null : 0,
     stale_warned_at: null,
     error_message: null,
+    log_count: 0,
+    warnings_count: 0,
     details: null,
     performance_metrics: null,
     anomalies: null,
@@ -76,9 +79,11 @@ export async function registerJob(
   const disks: DiskRow[] = (request.disks ?? []).map((d) => ({
     backup_job_id: id, disk_index: d.disk_index, bytes_transferred: 0, total_bytes: d.total_bytes ?? 0, status: 'pending', progress_percent: 0,
   }));
+  const log = appendLog(job, [hubEntry(nowMs, 'info', registeredMessage(job))]);
   try {
     await store.transaction(async (trx) => {
       await store.jobs.insertJob(trx, job, disks);
+      await store.jobLog.write(trx, log);
       await store.summaries.recordRegistered(trx, job);
       await store.machines.upsert(trx, request.vm_name, request.machine, nowMs);
       if (request.protection) await applyPolicy(store, trx, request.vm_name, request.protection, defaults, nowMs);

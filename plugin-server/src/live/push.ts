@@ -1,4 +1,4 @@
-import { rooms, SERVER_EVENTS, type JobEndedEvent, type JobStaleEvent, type JobUpdateEvent, type MachineProtectionEvent } from '@backup-telemetry/contract';
+import { rooms, SERVER_EVENTS, type JobEndedEvent, type JobLogEvent, type JobStaleEvent, type JobUpdateEvent, type MachineProtectionEvent } from '@backup-telemetry/contract';
 import type { Namespace } from 'socket.io';
 import { Adapter, SessionAwareAdapter } from 'socket.io-adapter';
 import type { TelemetryEvents } from '../events.js';
@@ -18,7 +18,7 @@ export function watchedRooms(nsp: Namespace): (names: string[]) => boolean {
 }
 
 /**
- * Forwards post-commit events to the rooms of the job and of its VM, and a VM's protection changes
+ * Forwards post-commit events to the rooms of the job and of its VM (a job's `job:log` to its own room only), and a VM's protection changes
  * (`machine:at_risk`, `machine:protected`) to its VM's room and the fleet's. With the Redis adapter
  * the emit reaches viewers connected to every hub instance. Returns a function that stops forwarding.
  */
@@ -35,6 +35,11 @@ export function forwardEvents(events: TelemetryEvents, nsp: Namespace): () => vo
     if (name) targets(e.job).emit(name, e);
   };
   const onStale = (e: JobStaleEvent) => targets(e.job).emit(SERVER_EVENTS.stale, e);
+  // A log is a job's own: its room only (a VM's viewers see its jobs' updates, not every line).
+  const onLog = (e: JobLogEvent) => {
+    const names = [rooms.job(e.job_id)];
+    if (watched(names)) nsp.to(names).emit(SERVER_EVENTS.log, e);
+  };
   const protectionChange = (event: typeof SERVER_EVENTS.machineAtRisk | typeof SERVER_EVENTS.machineProtected) => (e: MachineProtectionEvent) => {
     const names = [rooms.fleet, rooms.vm(e.vm_name)];
     if (watched(names)) nsp.to(names).emit(event, e);
@@ -44,12 +49,14 @@ export function forwardEvents(events: TelemetryEvents, nsp: Namespace): () => vo
   events.on('job:update', onUpdate);
   events.on('job:ended', onEnded);
   events.on('job:stale', onStale);
+  events.on('job:log', onLog);
   events.on('machine:at_risk', onAtRisk);
   events.on('machine:protected', onProtected);
   return () => {
     events.off('job:update', onUpdate);
     events.off('job:ended', onEnded);
     events.off('job:stale', onStale);
+    events.off('job:log', onLog);
     events.off('machine:at_risk', onAtRisk);
     events.off('machine:protected', onProtected);
   };

@@ -92,6 +92,7 @@ export async function backupStats(store: Store, query: Query): Promise<BackupSta
     repository_id: repository_id ?? null,
     total: Object.values(by_status).reduce((a, b) => a + b, 0),
     by_status,
+    completed_with_warnings: raw.completedWithWarnings,
     success_rate_percent: ended > 0 ? Math.round((by_status.completed / ended) * 1000) / 10 : null,
     avg_size_bytes: by_status.completed > 0 ? Math.round(raw.completedBytesSum / by_status.completed) : null,
     avg_duration_seconds: by_status.completed > 0 ? Math.round(raw.completedDurationMsSum / by_status.completed / 1000) : null,

@@ -124,10 +124,11 @@ const ENDED: readonly EndedStatus[] = ['completed', 'failed', 'cancelled'];
 /** The first bucket a window counts: the one holding `now - window`, so a window reaches back to the 10 minutes. */
 export const windowStart = (nowMs: number, windowMs: number) => Math.floor((nowMs - windowMs) / OUTCOME_BUCKET_MS) * OUTCOME_BUCKET_MS;
 
-function fleetWindow(byStatus: Record<EndedStatus, number>, bytes: number): FleetWindow {
+function fleetWindow(byStatus: Record<EndedStatus, number>, withWarnings: number, bytes: number): FleetWindow {
   const total = byStatus.completed + byStatus.failed + byStatus.cancelled;
   return {
     by_status: byStatus,
+    completed_with_warnings: withWarnings,
     total,
     success_rate_percent: total > 0 ? Math.round((byStatus.completed / total) * 1000) / 10 : null,
     bytes_transferred: bytes,
@@ -153,6 +154,7 @@ export async function fleetSummary(store: Store, nowMs: number, defaults: Defaul
       .select(names.flatMap((w, i) => [
         knex.raw(`SUM(CASE WHEN bucket_start >= ? THEN job_count ELSE 0 END) AS ??`, [starts[i]!, `n_${w}`]),
         knex.raw(`SUM(CASE WHEN bucket_start >= ? THEN bytes_sum ELSE 0 END) AS ??`, [starts[i]!, `b_${w}`]),
+        knex.raw(`SUM(CASE WHEN bucket_start >= ? THEN warning_count ELSE 0 END) AS ??`, [starts[i]!, `w_${w}`]),
       ]))
       .where('bucket_start', '>=', Math.min(...starts)).whereIn('status', [...ENDED]).groupBy('status') as Promise<Record<string, unknown>[]>,
   ]);
@@ -165,7 +167,8 @@ export async function fleetSummary(store: Store, nowMs: number, defaults: Defaul
   const activeOf = (s: string) => Number(active.find((r) => r.status === s)?.n ?? 0);
   const windowOf = (w: WindowName) => {
     const byStatus = Object.fromEntries(ENDED.map((s) => [s, Number(windows.find((r) => r.status === s)?.[`n_${w}`] ?? 0)])) as Record<EndedStatus, number>;
-    return fleetWindow(byStatus, windows.reduce((n, r) => n + Number(r[`b_${w}`] ?? 0), 0));
+    const sum = (column: string) => windows.reduce((n, r) => n + Number(r[`${column}_${w}`] ?? 0), 0);
+    return fleetWindow(byStatus, sum('w'), sum('b'));
   };
   return {
     machines: { total: Object.values(by_protection).reduce((a, b) => a + b, 0), by_protection },

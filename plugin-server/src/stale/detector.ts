@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { TelemetryEvents } from '../events.js';
 import { finishJob } from '../ingest/end-job.js';
+import { appendLog, endEntry, hubEntry, toLogEntry, trimOf, type LogRow } from '../joblog/entries.js';
 import { errorText } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { DefaultPolicy } from '../protection/status-sql.js';
@@ -125,25 +126,29 @@ export class StaleDetector {
     for (const candidate of candidates) {
       const silentMs = nowMs - candidate.last_activity_at;
       const message = stalledMessage(silentMs, sinceOutageEnd(candidate.last_activity_at, outage, nowMs));
-      const ended = await this.store.transaction(async (trx): Promise<JobEndedEvent | null> => {
+      const done = await this.store.transaction(async (trx): Promise<{ ended: JobEndedEvent; log: LogRow[] } | null> => {
         if (!(await this.store.jobs.failIfSilent(trx, candidate.id, cutoff, message, nowMs))) return null;
         const { job, disks } = (await this.store.jobs.findJob(trx, candidate.id))!;
         job.transfer_speed_bps = 0;
         const metrics = await finishJob(this.store, trx, job, disks, nowMs, this.options.maxChartPoints, this.options.metrics);
+        const log = appendLog(job, [endEntry(job, nowMs)]);
         await this.store.jobs.saveJobs(trx, [job], disks);
         await this.store.summaries.recordEnded(trx, [job]);
+        await this.store.jobLog.write(trx, log, [trimOf(job, true)!]);
         const event = { job: toBackupJob(job, disks, nowMs), performance_metrics: metrics };
         // Webhooks (notify/): a job failed by silence is `job.stale`, written with the change it reports.
         await this.options.notify?.enqueueJobEvent(trx, 'job.stale', event.job, nowMs);
-        return event;
+        return { ended: event, log };
       });
-      if (!ended) continue;
+      if (!done) continue;
       this.options.notify?.committed();
+      const { ended } = done;
       this.options.rollups?.forget(candidate.id);
       failed.push(candidate.id);
       this.options.metrics.staleFailed();
       this.options.metrics.jobEnded(ended.job, ended.job.duration_seconds);
       this.logger.warn({ job_id: candidate.id, vm_name: ended.job.vm_name, silent_seconds: Math.round(silentMs / 1000) }, message);
+      this.events.emit('job:log', { job_id: candidate.id, entries: done.log.map(toLogEntry) });
       this.events.emit('job:ended', ended);
     }
     return failed;
@@ -155,14 +160,23 @@ export class StaleDetector {
     const warned: string[] = [];
     const outage = candidates.length ? await this.store.outages.latest(this.store.knex) : null;
     for (const candidate of candidates) {
-      if (!(await this.store.jobs.markWarned(this.store.knex, candidate.id, cutoff, nowMs))) continue;
-      const stored = await this.store.jobs.findJob(this.store.knex, candidate.id);
-      if (!stored) continue;
-      const { job, disks } = stored;
       const silent_seconds = Math.round((nowMs - candidate.last_activity_at) / 1000);
       const sinceEnd = sinceOutageEnd(candidate.last_activity_at, outage, nowMs);
       const recovered = sinceEnd === undefined ? '' : ` (${formatDuration(sinceEnd / 1000)} since the hub's database came back)`;
       const message = `No telemetry for ${formatDuration(silent_seconds)}${recovered}; the job fails after ${formatDuration(this.options.failAfterMs / 1000)} of silence`;
+      // The mark takes the log's next seq; the warning entry goes in with it.
+      const marked = await this.store.transaction(async (trx) => {
+        if (!(await this.store.jobs.markWarned(trx, candidate.id, cutoff, nowMs))) return null;
+        const stored = await this.store.jobs.findJob(trx, candidate.id);
+        if (!stored) return null;
+        const entry: LogRow = { job_id: candidate.id, seq: stored.job.log_count, ...hubEntry(nowMs, 'warning', message) };
+        const trim = trimOf(stored.job, false);
+        await this.store.jobLog.write(trx, [entry], trim ? [trim] : []);
+        return { stored, entry };
+      });
+      if (!marked) continue;
+      const { job, disks } = marked.stored;
+      this.events.emit('job:log', { job_id: job.id, entries: [toLogEntry(marked.entry)] });
       warned.push(job.id);
       this.options.metrics.staleWarned();
       this.logger.warn({ job_id: job.id, vm_name: job.vm_name, silent_seconds }, message);

@@ -3,6 +3,7 @@ import { summaryQueries } from '../fleet/summaries.js';
 import { isMysql } from './dialect.js';
 import { knexIngestTransaction, type IngestTransaction } from './ingest-tx.js';
 import { insightQueries } from './insight.js';
+import { jobLogQueries } from './job-log.js';
 import { jobQueries } from './jobs.js';
 import { machineQueries } from './machines.js';
 import { enforcesRowVersionCheck, mysqlIngestTransaction } from './mysql-ingest-tx.js';
@@ -26,6 +27,7 @@ export function createStore(knex: Knex, prefix = '') {
   const snapshots = snapshotQueries(tables);
   const summaries = summaryQueries(tables, !sqlite);
   const insight = insightQueries(tables);
+  const jobLog = jobLogQueries(tables, !sqlite);
   /** Whether MySQL batches of known jobs may skip locking them first (known after `migrate()`). */
   let guarded = false;
   return {
@@ -51,10 +53,12 @@ export function createStore(knex: Knex, prefix = '') {
           throw error;
         }
         return trx;
-      }, jobs, snapshots, summaries, insight);
+      }, jobs, snapshots, summaries, insight, jobLog);
     },
     jobs,
     snapshots,
+    /** Jobs' session logs (joblog/). */
+    jobLog,
     machines: machineQueries(tables),
     outages: outageQueries(tables),
     /** VMs' own protection policies (protection/). */

@@ -3,6 +3,8 @@ import type { Statement } from '../fleet/summary-sql.js';
 import type { SummaryQueries } from '../fleet/summaries.js';
 import type { PastJob } from '../insight/baseline.js';
 import type { HistoryKey, InsightQueries } from './insight.js';
+import type { LogRow, LogTrim } from '../joblog/entries.js';
+import type { JobLogQueries } from './job-log.js';
 import type { JobQueries } from './jobs.js';
 import type { DiskRow, JobRow, SnapshotRow, StoredJob } from './rows.js';
 import type { SnapshotQueries } from './snapshots.js';
@@ -19,6 +21,9 @@ export interface IngestWrites {
   ended: JobRow[];
   /** Webhook outbox rows of the jobs that ended (notify/outbox.ts), run after the summaries; usually none. */
   outbox: Statement[];
+  /** Session log entries the batch appended (their jobs' `log_count` in `jobs`), then what it drops of those logs. */
+  log: LogRow[];
+  logTrims: LogTrim[];
 }
 
 /** The jobs of a batch once locked. */
@@ -62,7 +67,7 @@ export interface IngestTransaction {
  * use). `begin` opens the transaction the store's way (on SQLite, taking the write lock first).
  */
 export function knexIngestTransaction(
-  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries, summaries: SummaryQueries, insight: InsightQueries,
+  begin: () => Promise<Knex.Transaction>, jobs: JobQueries, snapshots: SnapshotQueries, summaries: SummaryQueries, insight: InsightQueries, jobLog: JobLogQueries,
 ): IngestTransaction {
   let trx: Knex.Transaction | null = null;
   const open = () => {
@@ -89,6 +94,7 @@ export function knexIngestTransaction(
       await summaries.recordEnded(t, writes.ended);
       await jobs.saveJobs(t, writes.jobs, writes.disks);
       await jobs.saveAnomalies(t, writes.ended);
+      await jobLog.write(t, writes.log, writes.logTrims);
       for (const s of writes.outbox) await t.raw(s.sql, s.bindings);
       await t.commit();
     },

@@ -10,7 +10,7 @@ type Db = Knex | Knex.Transaction;
 export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
   'id', 'job_type', 'vm_name', 'vm_context_id', 'repository_id', 'backup_type', 'status', 'repository_path',
   'bytes_transferred', 'total_bytes', 'current_phase', 'transfer_speed_bps', 'eta_seconds', 'progress_percent',
-  'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'snapshot_count', 'row_version', 'clock_offset_ms', 'stale_warned_at', 'error_message', 'details',
+  'last_telemetry_at', 'last_update_at', 'last_snapshot_at', 'snapshot_count', 'row_version', 'clock_offset_ms', 'stale_warned_at', 'error_message', 'log_count', 'warnings_count', 'details',
   'performance_metrics', 'created_at', 'started_at', 'completed_at',
 ];
 /** Columns an ingest may change; identity columns never move. */
@@ -116,10 +116,10 @@ export function jobQueries(tables: Tables) {
       return rows.map((r: { id: string; last_activity_at: unknown }) => ({ id: String(r.id), last_activity_at: Number(r.last_activity_at) }));
     },
 
-    /** Marks a quiet job warned, once per silence (new telemetry clears the mark). */
+    /** Marks a quiet job warned, once per silence (new telemetry clears the mark), taking the next seq of its log for the warning. */
     async markWarned(db: Db, id: string, cutoff: number, nowMs: number): Promise<boolean> {
       const changed = await silentBefore(db, db(jobs).where({ id }).whereNull('stale_warned_at'), cutoff)
-        .update({ stale_warned_at: nowMs, row_version: bumped(db) });
+        .update({ stale_warned_at: nowMs, row_version: bumped(db), log_count: db.raw('?? + 1', ['log_count']) });
       return changed === 1;
     },
 

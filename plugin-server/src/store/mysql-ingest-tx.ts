@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { summaryStatements } from '../fleet/summary-sql.js';
 import { completedHistoryQuery, groupHistory } from './insight.js';
+import { logStatements } from './job-log.js';
 import type { IngestTransaction, IngestWrites } from './ingest-tx.js';
 import { JOB_ROW_COLUMNS, MUTABLE_JOB_ROW_COLUMNS, disksByJob, jobToDb } from './jobs.js';
 import { snapshotFromDb, storedJobFromDb, type SnapshotRow } from './rows.js';
@@ -66,7 +67,8 @@ const JOB_SELECT = 'SELECT * FROM ?? WHERE `id` IN (?) ORDER BY `id` FOR UPDATE'
  *   1. START TRANSACTION; lock the jobs (id order) reading their row versions; read the jobs the
  *      caller does not know in full (with their disks, which are on the row)
  *   2. add ended jobs to their machine summaries; upsert jobs with their disks; store flagged ends' anomalies; DELETE ended jobs' snapshots;
- *      INSERT snapshots; INSERT the webhook outbox rows of ended jobs (if any endpoint wants them); COMMIT
+ *      INSERT snapshots; INSERT session log entries and trim logs past their bound (only when the batch has any); INSERT the webhook
+ *      outbox rows of ended jobs (if any endpoint wants them); COMMIT
  * A job another writer changed since the caller knew it adds one round trip in between (reading
  * it), and so does a job that ends without its rollup in memory (reading its snapshots).
  * `commitIfUnchanged` is the one-round-trip form for jobs the caller knows: START TRANSACTION and 2.
@@ -109,6 +111,8 @@ export function mysqlIngestTransaction(knex: Knex, tables: Tables, options: { gu
     for (let i = 0; i < writes.snapshots.length; i += INSERT_CHUNK) {
       out.push(withRows(c, insert, writes.snapshots.slice(i, i + INSERT_CHUNK).map((s) => columns.map((col) => s[col] ?? null))));
     }
+    // Session log entries ride in the same round trip; an update without any adds no statement.
+    for (const s of logStatements(tables, writes.log, writes.logTrims, true)) out.push(c.format(s.sql, s.bindings));
     // Webhook outbox (notify/outbox.ts): more statements of the same round trip, after the summaries they may test.
     for (const s of writes.outbox) out.push(c.format(s.sql, s.bindings));
     return out;

@@ -30,6 +30,9 @@ export interface JobRow {
   clock_offset_ms: number | null;
   stale_warned_at: number | null;
   error_message: string | null;
+  /** Session log entries ever written for the job: the newest entry's `seq` (migration 010). */
+  log_count: number;
+  warnings_count: number;
   details: Record<string, string | number | boolean | null> | null;
   performance_metrics: PerformanceMetrics | null;
   /** What the job's end found against its VM's history (migration 011); null: nothing found, or not judged. */
@@ -102,6 +105,8 @@ function jobFromDb(raw: Record<string, unknown>): JobRow {
     row_version: num(raw.row_version),
     clock_offset_ms: numOrNull(raw.clock_offset_ms),
     stale_warned_at: numOrNull(raw.stale_warned_at),
+    log_count: num(raw.log_count),
+    warnings_count: num(raw.warnings_count),
     created_at: num(raw.created_at),
     started_at: numOrNull(raw.started_at),
     completed_at: numOrNull(raw.completed_at),
@@ -177,6 +182,7 @@ export function toBackupJob(job: JobRow, disks: readonly DiskRow[], nowMs: numbe
     eta_seconds: job.eta_seconds,
     duration_seconds: durationSeconds(job, nowMs),
     error_message: job.error_message,
+    warnings_count: job.warnings_count,
     created_at: iso(job.created_at)!,
     started_at: iso(job.started_at),
     completed_at: iso(job.completed_at),

@@ -19,6 +19,8 @@ export interface Tables {
   notificationDeliveries: string;
   /** When each at-risk VM was last reminded about (migration 009). */
   notificationReminders: string;
+  /** A job's session log (migration 010). */
+  jobLog: string;
   migrations: string;
   prefix: string;
 }
@@ -42,6 +44,7 @@ export function tableNames(prefix = ''): Tables {
     notificationEvents: `${prefix}notification_events`,
     notificationDeliveries: `${prefix}notification_deliveries`,
     notificationReminders: `${prefix}notification_reminders`,
+    jobLog: `${prefix}job_log_entries`,
     migrations: `${prefix}telemetry_migrations`,
   };
 }

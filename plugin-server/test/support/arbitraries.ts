@@ -80,6 +80,19 @@ const detailsText = fc
   )
   .map(objectText);
 
+/** Session log lines: mostly valid (levels, texts with markup and control characters), with wrong types and lengths. */
+function logText(nowMs: number): fc.Arbitrary<string> {
+  const line = optionalFields({
+    level: mostly(fc.constantFrom('info', 'warning', 'error'), 8),
+    message: mostly(fc.oneof(
+      fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }).map((v) => JSON.stringify(v)),
+      fc.constantFrom('"<b>bold</b> \\u0007 bell"', '""', JSON.stringify('x'.repeat(1001))),
+    ), 8),
+    at: timestampText(nowMs),
+  }).map(objectText);
+  return fc.oneof({ weight: 4, arbitrary: fc.array(line, { maxLength: 12 }).map((l) => `[${l.join(',')}]`) }, { weight: 1, arbitrary: anyJsonText });
+}
+
 function timestampText(nowMs: number): fc.Arbitrary<string> {
   const near = fc.integer({ min: nowMs - 10 * 60_000, max: nowMs + 10 * 60_000 });
   return fc.oneof(
@@ -107,6 +120,8 @@ export function updateBodyText(nowMs: number, routing?: { job_id: string; job_ty
     error: mostly(fc.oneof(fc.constant(null), fc.string({ maxLength: 50, unit: 'binary' }))),
     details: fc.oneof({ weight: 3, arbitrary: detailsText }, { weight: 1, arbitrary: anyJsonText }),
     timestamp: timestampText(nowMs),
+    warnings_count: mostly(fc.oneof(fc.nat({ max: 50 }).map(String), fc.constantFrom('-1', '1.5', '1e12', '"3"'))),
+    log: logText(nowMs),
     job_id: routing ? mostly(fc.constant(routing.job_id), 6) : anyJsonText,
     job_type: routing ? mostly(fc.constant(routing.job_type), 6) : anyJsonText,
   });

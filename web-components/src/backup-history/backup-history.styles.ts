@@ -33,6 +33,8 @@ export const backupHistoryStyles = [
     .status.failed .dot { background: var(--_error); }
     .status.failed { color: var(--_error); font-weight: 600; }
     .status.cancelled .dot { background: var(--_warning); }
+    .status.completed.warning { color: var(--_warning); }
+    .status.completed.warning .dot { background: var(--_warning); }
     .status.running .dot { background: var(--_accent); animation: pulse 1.2s infinite; }
     .muted { color: var(--_muted); }
     .more { display: flex; gap: 12px; align-items: center; padding: 10px; border-top: 1px solid var(--_border); }

@@ -3,6 +3,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { BackupJob } from '@backup-telemetry/contract';
 import { capitalize, formatDateTime, formatPercent } from '../shared/format.js';
 import { jobDuration, jobSize, untrustedText } from '../shared/job-text.js';
+import { warningsText } from '../job-details/job-details.js';
 import { HubElement } from '../shared/hub-element.js';
 import { anomalyNotes } from '../shared/insight-text.js';
 import { backupHistoryStyles } from './backup-history.styles.js';
@@ -13,7 +14,8 @@ export interface JobSelectDetail {
 }
 
 /**
- * Table of a VM's backups, newest first: date, type, size, duration, status. A failed job's error
+ * Table of a VM's backups, newest first: date, type, size, duration, status. A job that completed
+ * with warnings shows "Completed · N warnings" in the warning colour. A failed job's error
  * message is shown in full under its row, and so is a cancelled job's (muted: it is not an error).
  * A job the hub found unusual for its machine (`anomalies`: size, duration or speed far from the
  * VM's own history) is flagged beside its status, with each finding and its numbers under its row.
@@ -109,14 +111,15 @@ export class BtBackupHistory extends HubElement {
 
   private row(job: BackupJob) {
     const selected = job.backup_id === this.selectedId;
-    const status = job.status === 'running' ? `Running ${formatPercent(job.progress_percent)}` : capitalize(job.status);
+    const warned = job.status === 'completed' && job.warnings_count > 0;
+    const status = job.status === 'running' ? `Running ${formatPercent(job.progress_percent)}` : warned ? `Completed · ${warningsText(job.warnings_count)}` : capitalize(job.status);
     return html`
       <tr class="job" part="row" data-job-id=${job.backup_id} aria-current=${selected ? 'true' : 'false'} @click=${() => this.select(job)}>
         <td><button class="pick" title="Show this backup's performance" @click=${(e: Event) => { e.stopPropagation(); this.select(job); }}>${formatDateTime(job.started_at ?? job.created_at)}</button></td>
         <td>${capitalize(job.type)}</td>
         <td class="num">${jobSize(job)}</td>
         <td class="num ${job.started_at ? '' : 'muted'}">${jobDuration(job)}</td>
-        <td><span class="status ${job.status}"><span class="dot"></span>${status}</span>${this.flag(job)}</td>
+        <td><span class="status ${job.status} ${warned ? 'warning' : ''}"><span class="dot"></span>${status}</span>${this.flag(job)}</td>
       </tr>
       ${job.anomalies?.length
         ? html`<tr class="anomaly-row" ?data-selected=${selected} @click=${() => this.select(job)}><td colspan="5">${anomalyNotes(job.anomalies)}</td></tr>`

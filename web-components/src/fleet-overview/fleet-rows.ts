@@ -70,6 +70,7 @@ function newJob(vmName: string, pushed: NonNullable<MachineUpdateEvent['last_job
     eta_seconds: null,
     duration_seconds: 0,
     error_message: null,
+    warnings_count: 0,
     created_at: receivedAt,
     started_at: pushed.status === 'pending' ? null : receivedAt,
     completed_at: null,

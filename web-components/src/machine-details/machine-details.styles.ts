@@ -49,6 +49,7 @@ export const machineDetailsStyles = [
       border-radius: 2px; padding: 4px 8px; min-width: 320px;
     }
     .perf-kpis { margin-bottom: 14px; }
+    .details { margin-top: 16px; }
     bt-speed-chart { height: clamp(360px, calc(94vh - 330px), 620px); }
     .analytics { display: grid; grid-template-columns: minmax(280px, 1fr) 2fr; gap: 16px; }
     bt-success-donut { height: 280px; }

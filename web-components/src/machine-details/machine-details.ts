@@ -4,6 +4,7 @@ import type { BackupJob, BackupStats, ChartPoint, Machine, MachineInsight } from
 import type { Socket } from 'socket.io-client';
 import '../backup-history/backup-history.js';
 import '../backup-trends/backup-trends.js';
+import '../job-details/job-details.js';
 import '../job-progress/job-progress.js';
 import '../speed-chart/speed-chart.js';
 import '../stage-chart/stage-chart.js';
@@ -29,8 +30,9 @@ const TABS: { id: MachineDetailsTab; label: string }[] = [
 /**
  * The machine details modal for one VM: Summary (machine facts, KPIs, history, live progress),
  * Performance (per-backup speed chart, live while a job runs; what was unusual about the backup for
- * this machine; its bottleneck and stage chart when the client reported stage times) and Analytics
- * (success donut, early warnings, trends).
+ * this machine; its bottleneck and stage chart when the client reported stage times; the backup's
+ * details: error, technical facts and its session log, live too) and Analytics (success donut, early
+ * warnings, trends). Choosing a row of the history table opens that backup on Performance.
  *
  * Set `vm-name` and `open`; it loads from the hub's REST API and, with `socket-url` or `socket`,
  * follows running jobs live. Or pass `machine`, `backups` and `stats` as properties (no network).
@@ -135,6 +137,7 @@ export class BtMachineDetails extends HubElement {
   reload(): void {
     if (this.vmName && !this.hostData) {
       this.telemetry.charts.clear();
+      this.telemetry.logs.clear();
       void this.telemetry.loadVm(this.vmName, this.repositoryId);
     }
   }
@@ -174,6 +177,9 @@ export class BtMachineDetails extends HubElement {
       this.telemetry.watchJob(id);
       this.watchedJobId = id;
     }
+    // Loaded once (a failed load is not retried on every render); pushes that came first are merged in.
+    const log = this.telemetry.logs.get(id);
+    if (!this.hostData && (!log || log.status === 'loading')) void this.telemetry.loadLog(id);
     if (this.telemetry.charts.has(id)) return;
     if (job.performance_metrics) {
       this.telemetry.setChart(id, fromMetrics(job.performance_metrics));
@@ -398,6 +404,10 @@ export class BtMachineDetails extends HubElement {
       ${this.speedChartFor(job, chart)}
       ${bottleneckLine(metrics ? metrics.bottleneck : bottleneckFromPoints(chart?.points ?? []))}
       <bt-stage-chart .points=${chart?.points ?? []} theme=${this.theme ?? nothing}></bt-stage-chart>
+      <section class="card details">
+        <h3>Backup details</h3>
+        <bt-job-details hide-error .job=${job} .log=${this.telemetry.logs.get(job.backup_id) ?? null} theme=${this.theme ?? nothing}></bt-job-details>
+      </section>
     `;
   }
 

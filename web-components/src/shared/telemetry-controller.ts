@@ -12,6 +12,9 @@ import {
   type MachineInsight,
   type HistoryResponse,
   type JobEndedEvent,
+  type JobLogEntry,
+  type JobLogEvent,
+  type JobLogResponse,
   type JobStaleEvent,
   type JobUpdateEvent,
   type Machine,
@@ -35,6 +38,28 @@ export interface JobChart {
   phases: PhaseSpan[] | null;
   metrics: PerformanceMetrics | null;
   error?: string;
+}
+
+/** A job's session log as loaded from `GET /backups/:id/log` and kept up to date by `job:log` pushes. */
+export interface JobLog {
+  status: LoadStatus;
+  /** Oldest first, by `seq`. */
+  entries: JobLogEntry[];
+  /** Entries ever written (the hub's `total_count`, raised by pushes). */
+  total_count: number;
+  /** Entries the hub dropped by its bound. */
+  dropped_count: number;
+  error?: string;
+}
+
+/** Pages of a log read at most on one load (500 entries each: more than the hub keeps of a running job). */
+const MAX_LOG_PAGES = 4;
+
+/** `entries` and `more` merged by `seq`, oldest first, each entry once. */
+export function mergeLogEntries(entries: readonly JobLogEntry[], more: readonly JobLogEntry[]): JobLogEntry[] {
+  const bySeq = new Map<number, JobLogEntry>();
+  for (const e of [...entries, ...more]) bySeq.set(e.seq, e);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
 export interface TelemetryListener {
@@ -88,8 +113,11 @@ export class TelemetryController implements ReactiveController {
   readonly charts = new Map<string, JobChart>();
   /** `job:stale` messages by job id. */
   readonly staleMessages = new Map<string, string>();
+  /** Session logs by job id (`loadLog`, then `job:log` pushes of watched jobs). */
+  readonly logs = new Map<string, JobLog>();
 
   private abort = new AbortController();
+  private readonly logLoads = new Set<string>();
   private readonly wanted = new Map<string, SubscribeRequest>();
   private live: Socket | null = null;
   private ownsSocket = false;
@@ -101,6 +129,7 @@ export class TelemetryController implements ReactiveController {
     [SERVER_EVENTS.failed, (p: JobEndedEvent) => this.receive(SERVER_EVENTS.failed, p)],
     [SERVER_EVENTS.cancelled, (p: JobEndedEvent) => this.receive(SERVER_EVENTS.cancelled, p)],
     [SERVER_EVENTS.stale, (p: JobStaleEvent) => this.receive(SERVER_EVENTS.stale, p)],
+    [SERVER_EVENTS.log, (p: JobLogEvent) => this.receiveLog(p)],
     [SERVER_EVENTS.machineUpdate, (p: MachineUpdateEvent) => this.listener.onMachine?.(SERVER_EVENTS.machineUpdate, p)],
     [SERVER_EVENTS.machineAtRisk, (p: MachineProtectionEvent) => this.listener.onMachine?.(SERVER_EVENTS.machineAtRisk, p)],
     [SERVER_EVENTS.machineProtected, (p: MachineProtectionEvent) => this.listener.onMachine?.(SERVER_EVENTS.machineProtected, p)],
@@ -268,6 +297,50 @@ export class TelemetryController implements ReactiveController {
       }
       this.setChart(jobId, { status: 'error', source: 'none', points: [], phases: null, metrics: null, error: (e as Error).message });
     }
+  }
+
+  /**
+   * Loads a job's session log (every page the hub keeps, up to 2,000 entries) unless it is loaded or
+   * loading. Entries pushed meanwhile (`job:log`) are kept and merged by `seq`.
+   */
+  async loadLog(jobId: string): Promise<void> {
+    const existing = this.logs.get(jobId);
+    if (existing?.status === 'ready' || this.logLoads.has(jobId)) return;
+    this.logLoads.add(jobId);
+    this.logs.set(jobId, { status: 'loading', entries: existing?.entries ?? [], total_count: 0, dropped_count: 0 });
+    this.host.requestUpdate();
+    try {
+      let page: JobLogResponse | null = null;
+      let entries: JobLogEntry[] = [];
+      for (let after = 0, n = 0; n < MAX_LOG_PAGES; n++) {
+        page = await this.getJson<JobLogResponse>(`/backups/${encodeURIComponent(jobId)}/log${this.query({ after, limit: 500 })}`);
+        entries = [...entries, ...page.entries];
+        if (page.next_after === null) break;
+        after = page.next_after;
+      }
+      const pushed = this.logs.get(jobId)?.entries ?? [];
+      const merged = mergeLogEntries(entries, pushed);
+      const newest = merged[merged.length - 1]?.seq ?? 0;
+      this.logs.set(jobId, { status: 'ready', entries: merged, total_count: Math.max(page?.total_count ?? 0, newest), dropped_count: page?.dropped_count ?? 0 });
+    } catch (e) {
+      if (this.abort.signal.aborted) {
+        this.logs.delete(jobId);
+        return;
+      }
+      this.logs.set(jobId, { status: 'error', entries: [], total_count: 0, dropped_count: 0, error: (e as Error).message });
+    } finally {
+      this.logLoads.delete(jobId);
+    }
+    this.host.requestUpdate();
+  }
+
+  /** Applies a `job:log` push: its entries join the job's log (once each, in `seq` order). */
+  receiveLog(payload: JobLogEvent): void {
+    if (!payload?.job_id || !Array.isArray(payload.entries)) return;
+    const log = this.logs.get(payload.job_id) ?? { status: 'loading' as LoadStatus, entries: [], total_count: 0, dropped_count: 0 };
+    const entries = mergeLogEntries(log.entries, payload.entries);
+    this.logs.set(payload.job_id, { ...log, entries, total_count: Math.max(log.total_count, entries[entries.length - 1]?.seq ?? 0) });
+    this.host.requestUpdate();
   }
 
   /** Sets a job's chart directly (from data a host already has, e.g. `performance_metrics`). */

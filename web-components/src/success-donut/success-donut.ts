@@ -8,7 +8,8 @@ import type { ChartTheme } from '../shared/theme.js';
 import { successDonutStyles } from './success-donut.styles.js';
 
 /**
- * Completed / failed / cancelled backups as a donut with the success rate in the middle.
+ * Completed / completed with warnings / failed / cancelled backups as a donut with the success rate
+ * (completed with or without warnings, over ended) in the middle.
  * Pass `stats` (a `BackupStats`), or set `vm-name` to load them from the hub.
  *
  * @tag bt-success-donut
@@ -17,7 +18,7 @@ import { successDonutStyles } from './success-donut.styles.js';
  * @csspart state - The loading / empty / error message.
  * @cssprop --bt-success - Completed slice (falls back to `--vscode-testing-iconPassed`).
  * @cssprop --bt-error - Failed slice (falls back to `--vscode-errorForeground`).
- * @cssprop --bt-warning - Cancelled slice (falls back to `--vscode-editorWarning-foreground`).
+ * @cssprop --bt-warning - Completed-with-warnings and cancelled slices (falls back to `--vscode-editorWarning-foreground`).
  */
 @customElement('bt-success-donut')
 export class BtSuccessDonut extends ChartElement {
@@ -36,7 +37,9 @@ export class BtSuccessDonut extends ChartElement {
 
   private get counts() {
     const by = this.current?.by_status;
-    return { completed: by?.completed ?? 0, failed: by?.failed ?? 0, cancelled: by?.cancelled ?? 0 };
+    const completed = by?.completed ?? 0;
+    const warnings = Math.min(completed, this.current?.completed_with_warnings ?? 0);
+    return { completed, clean: completed - warnings, warnings, failed: by?.failed ?? 0, cancelled: by?.cancelled ?? 0 };
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -51,11 +54,12 @@ export class BtSuccessDonut extends ChartElement {
     if (!this.current && this.hub.status === 'error') {
       return html`<div class="state error" part="state" role="alert">Could not load statistics: ${this.hub.error}</div>`;
     }
-    const { completed, failed, cancelled } = this.counts;
+    const { completed, warnings, failed, cancelled } = this.counts;
     const ended = completed + failed + cancelled;
     if (ended === 0) return html`<div class="state" part="state" role="status">No finished backups yet</div>`;
     const rate = this.current?.success_rate_percent ?? (completed / ended) * 100;
-    const label = `${formatPercent(rate, rate % 1 ? 1 : 0)} success: ${completed} completed, ${failed} failed, ${cancelled} cancelled`;
+    const withWarnings = warnings ? ` (${warnings} with warnings)` : '';
+    const label = `${formatPercent(rate, rate % 1 ? 1 : 0)} success: ${completed} completed${withWarnings}, ${failed} failed, ${cancelled} cancelled`;
     return html`<div class="wrap" role="img" aria-label=${label}>
       <div class="chart" part="chart"></div>
       <div class="center" part="rate"><span class="rate">${formatPercent(rate, rate % 1 ? 1 : 0)}</span><span class="caption">success</span></div>
@@ -63,9 +67,10 @@ export class BtSuccessDonut extends ChartElement {
   }
 
   protected override chartOption(theme: ChartTheme) {
-    const { completed, failed, cancelled } = this.counts;
+    const { clean, warnings, failed, cancelled } = this.counts;
     const data = [
-      { name: 'Completed', value: completed, itemStyle: { color: theme.success } },
+      { name: 'Completed', value: clean, itemStyle: { color: theme.success } },
+      ...(warnings ? [{ name: 'With warnings', value: warnings, itemStyle: { color: theme.warning } }] : []),
       { name: 'Failed', value: failed, itemStyle: { color: theme.error } },
       ...(cancelled ? [{ name: 'Cancelled', value: cancelled, itemStyle: { color: theme.warning } }] : []),
     ];

@@ -84,9 +84,22 @@ function summary(m: Record<string, unknown>): ParsedLine {
   };
 }
 
-/** restic 0.14 serialises the Go error as `{}`; 0.16+ gives `error.message`. */
+/** Go's errno values in a serialised `os.PathError` (restic 0.14), as Go prints them. */
+const ERRNO_TEXT: Record<number, string> = { 1: 'operation not permitted', 2: 'no such file or directory', 5: 'input/output error', 13: 'permission denied' };
+
+/** A serialised Go `os.PathError` (`{"Op":"open","Path":…,"Err":13}`, restic 0.14) as Go's own text. */
+function pathError(e: Record<string, unknown>): string | undefined {
+  const op = text(e.Op);
+  const path = text(e.Path);
+  if (!op || !path) return undefined;
+  const errno = whole(e.Err);
+  return `${op} ${path}: ${errno === undefined ? 'error' : ERRNO_TEXT[errno] ?? `errno ${errno}`}`;
+}
+
+/** restic 0.14 serialises the Go error as `{}` (or, for a path, its `os.PathError` fields); 0.16+ gives `error.message`. */
 function itemError(m: Record<string, unknown>): string {
-  const inner = m.error !== null && typeof m.error === 'object' ? text((m.error as Record<string, unknown>).message) : text(m.error);
+  const object = m.error !== null && typeof m.error === 'object' ? (m.error as Record<string, unknown>) : null;
+  const inner = object ? text(object.message) ?? pathError(object) : text(m.error);
   const where = [text(m.during), text(m.item)].filter(Boolean).join(' ');
   return [inner ?? 'error', where ? `(${where})` : ''].filter(Boolean).join(' ');
 }

@@ -9,6 +9,7 @@ import { databaseOutage } from './006_database_outage.js';
 import { machineSummaries } from './007_machine_summaries.js';
 import { protection } from './008_protection.js';
 import { notifications } from './009_notifications.js';
+import { jobLog } from './010_job_log.js';
 import { jobInsight } from './011_job_insight.js';
 
 export interface Migration {
@@ -17,7 +18,7 @@ export interface Migration {
   down(knex: Knex, tables: Tables): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage, machineSummaries, protection, notifications, jobInsight];
+const MIGRATIONS: Migration[] = [initialSchema, snapshotCount, rowVersion, disksOnJobRow, exactIdentity, databaseOutage, machineSummaries, protection, notifications, jobLog, jobInsight];
 
 /** A knex migration source serving the plugin's own migrations for one table prefix. */
 export function migrationSource(tables: Tables): Knex.MigrationSource<Migration> {
