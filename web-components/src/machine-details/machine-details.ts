@@ -7,6 +7,9 @@ import '../backup-trends/backup-trends.js';
 import '../job-progress/job-progress.js';
 import '../speed-chart/speed-chart.js';
 import '../success-donut/success-donut.js';
+import '../size-distribution/size-distribution.js';
+import '../job-timeline/job-timeline.js';
+import '../week-over-week/week-over-week.js';
 import type { BtSpeedChart } from '../speed-chart/speed-chart.js';
 import type { JobSelectDetail } from '../backup-history/backup-history.js';
 import { summarizePoints } from '../shared/chart-data.js';
@@ -379,6 +382,21 @@ export class BtMachineDetails extends HubElement {
         ${this.kpi('Transferred', formatBytes(metrics?.bytes_transferred ?? job.bytes_transferred))}
       </div>
       ${this.speedChartFor(job, chart)}
+      ${this.historyCharts(jobs)}
+    `;
+  }
+
+  /** The VM's loaded backups at a glance: when they ran (timeline) and how big they are (size distribution). */
+  private historyCharts(jobs: BackupJob[]) {
+    return html`
+      <section class="card history-charts">
+        <h3>Job timeline</h3>
+        <bt-job-timeline .backups=${jobs} theme=${this.theme ?? nothing}></bt-job-timeline>
+      </section>
+      <section class="card history-charts">
+        <h3>Size distribution</h3>
+        <bt-size-distribution .backups=${jobs} theme=${this.theme ?? nothing}></bt-size-distribution>
+      </section>
     `;
   }
 
@@ -417,6 +435,10 @@ export class BtMachineDetails extends HubElement {
             ${this.kpi('Last backup', formatDateTime(stats?.last_backup_at ?? backups[0]?.created_at))}
           </div>
         </div>
+      </section>
+      <section class="card">
+        <h3>Week over week</h3>
+        <bt-week-over-week .backups=${backups} ?has-older=${this.telemetry.nextBefore !== null} theme=${this.theme ?? nothing}></bt-week-over-week>
       </section>
       <section class="card">
         <h3>Trends</h3>
