@@ -43,6 +43,7 @@ export function realHubPlugin() {
     return {
       plugin, url, dir, io, http,
       advance: (ms) => (clock += ms),
+      now: () => clock,
       async close() {
         io.close();
         await plugin.close();
@@ -51,6 +52,8 @@ export function realHubPlugin() {
     };
   }
 
+  /** The hub's clock (it runs 26 h ahead once the fleet is seeded). */
+  const clockNow = () => hub.now();
   const post = (path, body) =>
     fetch(`${hub.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (res) => {
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
@@ -126,6 +129,15 @@ export function realHubPlugin() {
       if (command === 'real-hub-progress') {
         await submit(payload.job_id, { status: 'running', bytes_transferred: payload.bytes_transferred, transfer_speed_bps: payload.transfer_speed_bps });
         return true;
+      }
+      if (command === 'real-hub-now') return clockNow();
+      if (command === 'real-hub-import') {
+        // Ended jobs for one VM, times given as ms before the hub's clock (`started_ago_ms`, `duration_ms`).
+        const now = clockNow();
+        const jobs = payload.jobs.map(({ started_ago_ms, duration_ms, ...job }) => ({
+          repository_id: 'repo-a', ...job, started_at: now - started_ago_ms, completed_at: now - started_ago_ms + duration_ms,
+        }));
+        return hub.plugin.importJobs(jobs);
       }
       if (command === 'real-hub-fleet-viewers') return (await hub.io.of('/telemetry').in('fleet').fetchSockets()).length;
       return undefined;
