@@ -154,6 +154,14 @@ describe('bt-job-timeline', () => {
     expect((window as unknown as { __timelinePwned?: number }).__timelinePwned).to.be.undefined;
   });
 
+  it('says when older backups exist that were not loaded and the drawn days start after the range', async () => {
+    const el = await fixture<BtJobTimeline>(html`<bt-job-timeline .backups=${[ran(now - 2 * DAY, 1)]} .now=${now} has-older></bt-job-timeline>`);
+    expect($(el, '.note').textContent).to.match(/^Older backups are not loaded: the timeline starts \w{3}, Oct 18\.$/);
+    el.hasOlder = false;
+    await el.updateComplete;
+    expect($(el, '.note')).to.be.null;
+  });
+
   it('keeps 30 days readable: 14 day rows in view, newest last, the rest one scroll away', async () => {
     const backups = Array.from({ length: 30 }, (_, i) => ran(now - i * DAY - 10 * HOUR, 1));
     const el = await fixture<BtJobTimeline>(html`<bt-job-timeline style="width:700px" .backups=${backups} .now=${now}></bt-job-timeline>`);

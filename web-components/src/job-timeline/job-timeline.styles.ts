@@ -15,6 +15,7 @@ export const jobTimelineStyles = [
     .swatch.running { background: var(--_chart-speed); outline: 1px dashed var(--_fg); outline-offset: -1px; }
     .swatch.cancelled { border: 2px solid var(--_warning); }
     td.failed { color: var(--_error); }
+    .note { color: var(--_warning); margin: 4px 0; }
     td.error { max-width: 40ch; overflow-wrap: anywhere; }
   `,
 ];

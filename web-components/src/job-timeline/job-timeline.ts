@@ -45,6 +45,8 @@ export class BtJobTimeline extends ChartElement {
   @property({ attribute: 'repository-id' }) repositoryId: string | null = null;
   /** Days back from now that are drawn. */
   @property({ type: Number }) days = 30;
+  /** Whether older backups exist than those in `backups`: then, if the drawn days start after the range does, a note says so. */
+  @property({ type: Boolean, attribute: 'has-older' }) hasOlder = false;
   /** "Now" in epoch ms (where running jobs end); the time of each render when unset. */
   @property({ type: Number }) now: number | null = null;
 
@@ -81,11 +83,19 @@ export class BtJobTimeline extends ChartElement {
         <li><span class="swatch cancelled"></span>Cancelled (hollow)</li>
       </ul>
       <div class="chart" part="chart" role="img" aria-label=${label} style=${`height: ${80 + rows * ROW_PX}px`}></div>
+      ${this.partial(t) ? html`<p class="note" role="note">Older backups are not loaded: the timeline starts ${dayLabel(t.days[0])}.</p>` : nothing}
       <details @toggle=${(e: Event) => (this.tableOpen = (e.target as HTMLDetailsElement).open)}>
         <summary>Show as table (${t.jobs.length} backups)</summary>
         ${this.tableOpen ? this.table(t.jobs) : nothing}
       </details>
     `;
+  }
+
+  /** True when days of the range may be missing because older backups were not loaded. */
+  private partial(t: Timeline): boolean {
+    const older = this.backups ? this.hasOlder : this.hub.nextBefore !== null;
+    const [y, m, d] = t.days[0].split('-').map(Number);
+    return older && new Date(y, m - 1, d).getTime() > (this.now ?? Date.now()) - this.days * DAY_MS;
   }
 
   private table(jobs: BackupJob[]) {

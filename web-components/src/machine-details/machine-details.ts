@@ -391,7 +391,7 @@ export class BtMachineDetails extends HubElement {
     return html`
       <section class="card history-charts">
         <h3>Job timeline</h3>
-        <bt-job-timeline .backups=${jobs} theme=${this.theme ?? nothing}></bt-job-timeline>
+        <bt-job-timeline .backups=${jobs} ?has-older=${this.telemetry.nextBefore !== null} theme=${this.theme ?? nothing}></bt-job-timeline>
       </section>
       <section class="card history-charts">
         <h3>Size distribution</h3>
