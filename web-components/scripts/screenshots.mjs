@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Screenshots of the machine details modal's three tabs and of the fleet overview, dark and light, from the demo page in
+// Screenshots of the machine details modal's three tabs, of the fleet overview and of the timeline, size
+// distribution and week over week elements, dark and light, from the demo page in
 // headless Chromium, into docs/screenshots/. Needs `npm run build` first (the demo loads the bundle).
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
@@ -48,6 +49,15 @@ try {
     const file = join(out, `fleet-overview-${theme}.png`);
     await fleet.locator('xpath=..').screenshot({ path: file });
     console.log('wrote', file);
+  }
+  for (const theme of ['dark', 'light']) {
+    await page.goto(`${base}/demo/index.html?theme=${theme}&still`);
+    await page.waitForTimeout(1200); // chart animations
+    for (const tag of ['job-timeline', 'size-distribution', 'week-over-week']) {
+      const file = join(out, `${tag}-${theme}.png`);
+      await page.locator(`bt-${tag}`).locator('xpath=..').screenshot({ path: file });
+      console.log('wrote', file);
+    }
   }
   await page.goto(`${base}/demo/index.html?theme=dark&still`);
   await page.waitForTimeout(1200);

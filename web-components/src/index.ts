@@ -9,3 +9,9 @@ export { BtFleetOverview, SEARCH_DEBOUNCE_MS, SUMMARY_REFRESH_MS, type FleetQuer
 export { TelemetryController, mergeLogEntries, queryString, type JobChart, type JobLog, type LoadStatus, type TelemetryListener } from './shared/telemetry-controller.js';
 export { phasesFromPoints, pointsToCsv, summarizePoints } from './shared/chart-data.js';
 export { BtStageChart } from './stage-chart/stage-chart.js';
+export { BtSizeDistribution } from './size-distribution/size-distribution.js';
+export { sizeHistogram, type SizeBin, type SizeHistogram } from './size-distribution/size-bins.js';
+export { BtJobTimeline } from './job-timeline/job-timeline.js';
+export { timeline, type Timeline, type TimelineBar } from './job-timeline/timeline-rows.js';
+export { BtWeekOverWeek } from './week-over-week/week-over-week.js';
+export { splitWeeks, weekChanges, WEEK_MS, type Change, type WeekFigures, type WeekSplit } from './week-over-week/week-compare.js';

@@ -12,10 +12,14 @@ import { Server } from 'socket.io';
 import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
 
 const PREFIX = '/real-hub';
+/** A second real plugin for tests that add VMs of their own (so the fleet's counts stay 250), REST under this prefix. */
+const HISTORY_PREFIX = '/real-hub-history';
 const HOUR = 3_600_000;
 
 export function realHubPlugin() {
   let hub;
+  /** Started on first use by `real-hub-import`. */
+  let historyHub;
   /** The names of the 250-VM fleet seeded at start. */
   let fleet;
 
@@ -43,6 +47,7 @@ export function realHubPlugin() {
     return {
       plugin, url, dir, io, http,
       advance: (ms) => (clock += ms),
+      now: () => clock,
       async close() {
         io.close();
         await plugin.close();
@@ -100,8 +105,9 @@ export function realHubPlugin() {
     name: 'real-hub',
     /** Koa middleware for the runner's `middleware` list (it runs before the file server): the REST proxy. */
     middleware: async (ctx, next) => {
-      if (!ctx.path.startsWith(`${PREFIX}/`) || !hub) return next();
-      const res = await fetch(hub.url + ctx.url.slice(PREFIX.length), { headers: { accept: 'application/json' } });
+      const [target, prefix] = ctx.path.startsWith(`${HISTORY_PREFIX}/`) ? [historyHub, HISTORY_PREFIX] : ctx.path.startsWith(`${PREFIX}/`) ? [hub, PREFIX] : [];
+      if (!target) return next();
+      const res = await fetch(target.url + ctx.url.slice(prefix.length), { headers: { accept: 'application/json' } });
       ctx.status = res.status;
       ctx.type = 'application/json';
       ctx.body = await res.text();
@@ -114,6 +120,7 @@ export function realHubPlugin() {
     },
     async serverStop() {
       await hub?.close();
+      await historyHub?.close();
     },
     async executeCommand({ command, payload }) {
       if (command === 'real-hub-url') return hub.url;
@@ -130,6 +137,16 @@ export function realHubPlugin() {
       if (command === 'real-hub-update') {
         await submit(payload.job_id, { status: 'running', ...payload.update });
         return true;
+      }
+      if (command === 'real-hub-import') {
+        // Ended jobs, times given as ms before now (`started_ago_ms`, `duration_ms`), into the second
+        // hub (REST under /real-hub-history/api/v1); answers the import result and that hub's now.
+        historyHub ??= await start();
+        const now = historyHub.now();
+        const jobs = payload.jobs.map(({ started_ago_ms, duration_ms, ...job }) => ({
+          repository_id: 'repo-a', ...job, started_at: now - started_ago_ms, completed_at: now - started_ago_ms + duration_ms,
+        }));
+        return { ...(await historyHub.plugin.importJobs(jobs)), now };
       }
       if (command === 'real-hub-fleet-viewers') return (await hub.io.of('/telemetry').in('fleet').fetchSockets()).length;
       return undefined;

@@ -9,6 +9,9 @@ import '../job-progress/job-progress.js';
 import '../speed-chart/speed-chart.js';
 import '../stage-chart/stage-chart.js';
 import '../success-donut/success-donut.js';
+import '../size-distribution/size-distribution.js';
+import '../job-timeline/job-timeline.js';
+import '../week-over-week/week-over-week.js';
 import type { BtSpeedChart } from '../speed-chart/speed-chart.js';
 import type { JobSelectDetail } from '../backup-history/backup-history.js';
 import { bottleneckFromPoints, summarizePoints } from '../shared/chart-data.js';
@@ -408,6 +411,21 @@ export class BtMachineDetails extends HubElement {
         <h3>Backup details</h3>
         <bt-job-details hide-error .job=${job} .log=${this.telemetry.logs.get(job.backup_id) ?? null} theme=${this.theme ?? nothing}></bt-job-details>
       </section>
+      ${this.historyCharts(jobs)}
+    `;
+  }
+
+  /** The VM's loaded backups at a glance: when they ran (timeline) and how big they are (size distribution). */
+  private historyCharts(jobs: BackupJob[]) {
+    return html`
+      <section class="card history-charts">
+        <h3>Job timeline</h3>
+        <bt-job-timeline .backups=${jobs} ?has-older=${this.telemetry.nextBefore !== null} theme=${this.theme ?? nothing}></bt-job-timeline>
+      </section>
+      <section class="card history-charts">
+        <h3>Size distribution</h3>
+        <bt-size-distribution .backups=${jobs} theme=${this.theme ?? nothing}></bt-size-distribution>
+      </section>
     `;
   }
 
@@ -450,6 +468,10 @@ export class BtMachineDetails extends HubElement {
       <section class="card early-warnings">
         <h3>Early warnings</h3>
         ${warningNotes(this.telemetry.insight?.warnings)}
+      </section>
+      <section class="card">
+        <h3>Week over week</h3>
+        <bt-week-over-week .backups=${backups} ?has-older=${this.telemetry.nextBefore !== null} theme=${this.theme ?? nothing}></bt-week-over-week>
       </section>
       <section class="card">
         <h3>Trends</h3>
