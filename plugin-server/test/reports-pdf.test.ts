@@ -171,6 +171,7 @@ for (const backend of backends()) {
       const rows = pdf.text.match(/incremental +(completed|failed) +1\.0 GiB +5m0s/g) ?? [];
       assert.equal(rows.length, 2000);
       assert.match(squash(pdf.text), /… 50 more jobs not shown \(the report lists the newest 2,000\)/);
+      assert.match(squash(pdf.text), /Failed and cancelled jobs \(205, newest 25 listed\)/);
       const historyPages = pdf.pageTexts.filter((p) => /incremental +(completed|failed)/.test(p));
       for (const page of historyPages) assert.match(page, /Date +Type +Status +Size +Duration +Speed +Error/);
     });

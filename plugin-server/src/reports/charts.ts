@@ -28,14 +28,14 @@ export interface Slice {
   color: string;
 }
 
-/** A donut of counts with its legend (zero slices left out). */
+/** A donut of counts with its legend below (zero slices left out). */
 export function donutOption(title: string, slices: readonly Slice[]): EChartsOption {
   const shown = slices.filter((s) => s.value > 0);
   return {
     title: { text: title, left: 'center', textStyle: { fontSize: 12 } },
-    legend: { orient: 'vertical', left: 0, top: 'middle', textStyle: { fontSize: 10 } },
+    legend: { bottom: 0, itemWidth: 10, itemHeight: 8, textStyle: { fontSize: 9 } },
     series: [{
-      type: 'pie', radius: ['45%', '70%'], center: ['65%', '55%'], label: { formatter: '{c}', fontSize: 10 },
+      type: 'pie', radius: ['35%', '58%'], center: ['50%', '52%'], label: { formatter: '{c}', fontSize: 9 }, labelLine: { length: 4, length2: 4 },
       data: shown.map((s) => ({ name: s.name, value: s.value, itemStyle: { color: s.color } })),
     }],
   };
@@ -47,22 +47,26 @@ export interface TrendPoint {
   duration_seconds: number;
 }
 
-/** Size (GiB, bars) and duration (minutes, line) of successful backups over the period. */
+/** Bars stay readable up to about this many jobs on the chart's width; past it size is a line too. */
+const MAX_BARS = 60;
+
+/** Size (GiB, bars, or a line for many jobs) and duration (minutes, line) of successful backups over the period. */
 export function trendOption(points: readonly TrendPoint[], fromMs: number, toMs: number): EChartsOption {
   const GIB = 1024 ** 3;
+  const sizeType = points.length > MAX_BARS ? 'line' : 'bar';
   return {
     title: { text: 'Successful backups: size and duration', left: 'center', textStyle: { fontSize: 12 } },
     legend: { bottom: 0, textStyle: { fontSize: 10 } },
-    grid: { left: 50, right: 50, top: 30, bottom: 45 },
+    grid: { left: 50, right: 50, top: 42, bottom: 45 },
     xAxis: { type: 'time', min: fromMs, max: toMs, axisLabel: { fontSize: 9, hideOverlap: true, formatter: '{MM}-{dd}' } },
     yAxis: [
       { type: 'value', name: 'GiB', nameTextStyle: { fontSize: 9 }, axisLabel: { fontSize: 9 } },
       { type: 'value', name: 'min', nameTextStyle: { fontSize: 9 }, axisLabel: { fontSize: 9 }, splitLine: { show: false } },
     ],
     series: [
-      { name: 'Size (GiB)', type: 'bar', yAxisIndex: 0, itemStyle: { color: COLORS.size }, barMaxWidth: 8,
+      { name: 'Size (GiB)', type: sizeType, yAxisIndex: 0, itemStyle: { color: COLORS.size }, barMaxWidth: 8, showSymbol: false,
         data: points.map((p) => [p.at_ms, Math.round((p.bytes / GIB) * 100) / 100]) },
-      { name: 'Duration (min)', type: 'line', yAxisIndex: 1, itemStyle: { color: COLORS.duration }, symbolSize: 3,
+      { name: 'Duration (min)', type: 'line', yAxisIndex: 1, itemStyle: { color: COLORS.duration }, symbolSize: 3, showSymbol: points.length <= MAX_BARS,
         data: points.map((p) => [p.at_ms, Math.round((p.duration_seconds / 60) * 10) / 10]) },
     ],
   };
@@ -86,7 +90,7 @@ export function dailyOutcomesOption(days: readonly DailyOutcomes[], fromMs: numb
   return {
     title: { text: 'Jobs ended per day', left: 'center', textStyle: { fontSize: 12 } },
     legend: { bottom: 0, textStyle: { fontSize: 10 } },
-    grid: { left: 50, right: 20, top: 30, bottom: 45 },
+    grid: { left: 50, right: 20, top: 42, bottom: 45 },
     xAxis: { type: 'time', min: fromMs - DAY_MS / 2, max: toMs + DAY_MS / 2, minInterval: DAY_MS, axisLabel: { fontSize: 9, hideOverlap: true, formatter: '{MM}-{dd}' } },
     yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: 9 } },
     series: [bar('completed'), bar('failed'), bar('cancelled')],

@@ -7,8 +7,8 @@ import { bytes, count, dateTime, day, duration, percent, speed } from './format.
 import { ReportWriter, type Column } from './layout.js';
 
 const STATUSES = ['completed', 'failed', 'cancelled', 'running', 'pending'] as const;
-/** Failures listed with their full message (up to 600 characters each). */
-const FAILURES_LISTED = 50;
+/** Failures listed with their message (up to 600 characters each), newest first; the table has them all. */
+const FAILURES_LISTED = 25;
 
 export const HISTORY_COLUMNS: readonly Column[] = [
   { header: 'Date', width_pt: 80 },
@@ -62,8 +62,9 @@ export async function writeMachineReport(fonts: ReportFonts, data: MachineReport
   w.charts(charts);
 
   const failures = jobs.filter((j) => j.status === 'failed' || j.status === 'cancelled');
+  const failedTotal = (counts.by_status.failed ?? 0) + (counts.by_status.cancelled ?? 0);
   if (failures.length > 0) {
-    w.heading(`Failures (${count(failures.length)}${failures.length > FAILURES_LISTED ? `, newest ${FAILURES_LISTED} listed` : ''})`);
+    w.heading(`Failed and cancelled jobs (${count(failedTotal)}${failedTotal > FAILURES_LISTED ? `, newest ${Math.min(FAILURES_LISTED, failures.length)} listed` : ''})`);
     for (const job of failures.slice(0, FAILURES_LISTED)) {
       w.paragraph(`${dateTime(job.started_at ?? job.created_at)} · ${job.status}${job.current_phase ? ` in ${job.current_phase}` : ''}: ${job.error_message ?? 'no message'}`);
     }
