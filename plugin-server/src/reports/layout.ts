@@ -123,7 +123,10 @@ export class ReportWriter {
     for (const raw of rows) {
       const cells = raw.map((text, i) => this.plain(text, columns[i]!.max_lines ? 120 * columns[i]!.max_lines! : 120));
       this.doc.font('body').fontSize(fontSize);
-      const height = Math.max(lineHeight, ...cells.map((text, i) => Math.min(cellOptions(columns[i]!).height, this.doc.heightOfString(text || ' ', cellOptions(columns[i]!)))));
+      // Only cells that may wrap are measured: a one-line cell is one line high (measuring costs a layout).
+      const height = Math.max(lineHeight, ...cells.map((text, i) => ((columns[i]!.max_lines ?? 1) === 1 || text === ''
+        ? lineHeight
+        : Math.min(cellOptions(columns[i]!).height, this.doc.heightOfString(text, cellOptions(columns[i]!))))));
       if (this.doc.y + height > BOTTOM) {
         this.doc.addPage();
         header();
