@@ -55,13 +55,14 @@ export function trendOption(points: readonly TrendPoint[], fromMs: number, toMs:
   const GIB = 1024 ** 3;
   const sizeType = points.length > MAX_BARS ? 'line' : 'bar';
   return {
-    title: { text: 'Successful backups: size and duration', left: 'center', textStyle: { fontSize: 12 } },
+    title: { text: 'Successful backups', left: 'center', textStyle: { fontSize: 12 } },
     legend: { bottom: 0, textStyle: { fontSize: 10 } },
-    grid: { left: 50, right: 50, top: 42, bottom: 45 },
+    grid: { left: 40, right: 40, top: 30, bottom: 45 },
     xAxis: { type: 'time', min: fromMs, max: toMs, axisLabel: { fontSize: 9, hideOverlap: true, formatter: '{MM}-{dd}' } },
     yAxis: [
-      { type: 'value', name: 'GiB', nameTextStyle: { fontSize: 9 }, axisLabel: { fontSize: 9 } },
-      { type: 'value', name: 'min', nameTextStyle: { fontSize: 9 }, axisLabel: { fontSize: 9 }, splitLine: { show: false } },
+      // Units are in the legend ("Size (GiB)", "Duration (min)"); axis names would collide with the title.
+      { type: 'value', axisLabel: { fontSize: 9 } },
+      { type: 'value', axisLabel: { fontSize: 9 }, splitLine: { show: false } },
     ],
     series: [
       { name: 'Size (GiB)', type: sizeType, yAxisIndex: 0, itemStyle: { color: COLORS.size }, barMaxWidth: 8, showSymbol: false,
