@@ -149,6 +149,21 @@ for (const backend of backends()) {
     });
   });
 
+  describe(`PDF reports behind authorizeViewer on ${backend.name}`, { skip: backend.skip }, () => {
+    it('asks authorizeViewer with {vm_name} and {fleet: true}, and answers 403 when it refuses', async () => {
+      const asked: unknown[] = [];
+      const hub = await startHub(backend, { authorizeViewer: (_req, target) => { asked.push(target); return false; } });
+      try {
+        const one = await hub.http.get('/api/v1/reports/machines/web-01.pdf').expect(403);
+        const fleet = await hub.http.get('/api/v1/reports/fleet.pdf').expect(403);
+        assert.deepEqual([one.body.error.code, fleet.body.error.code], ['forbidden', 'forbidden']);
+        assert.deepEqual(asked, [{ vm_name: 'web-01' }, { fleet: true }]);
+      } finally {
+        await hub.close();
+      }
+    });
+  });
+
   describe(`a 2,050-job PDF report on ${backend.name}`, { skip: backend.skip || (!poppler && 'pdftotext is not installed') }, () => {
     let hub: TestHub;
     before(async () => {
