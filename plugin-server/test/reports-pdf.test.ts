@@ -133,6 +133,8 @@ for (const backend of backends()) {
       assert.ok(atRisk.includes('db-01'), atRisk);
       assert.ok(!atRisk.includes('web-01'), 'web-01 succeeded within its RPO');
       assert.match(text, /Success rate \(ended jobs\) Jobs ended in the period Bytes protected \(newest successes\) 60\.0% 5 8\.0 GiB/);
+      const summary = (await hub.http.get('/api/v1/fleet/summary').expect(200)).body;
+      assert.equal(summary.windows['7d'].total, 5, 'the same count as the summary\'s 7-day window');
       assert.match(text, /db-01 at risk 2026-11-30 \d\d:\d\d No successful backup for 28 h \(RPO 24 h\)/);
       assert.match(pdf.headers['content-disposition']!, /filename="fleet\.pdf"/);
     });

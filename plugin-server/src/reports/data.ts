@@ -1,6 +1,6 @@
 import { invalid, type BackupJob, type FleetSummary, type Machine, type MachineListResponse } from '@backup-telemetry/contract';
 import { getMachine } from '../queries/backups.js';
-import { fleetSummary, listMachinePage } from '../queries/fleet.js';
+import { fleetSummary, listMachinePage, windowStart } from '../queries/fleet.js';
 import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
 import { toBackupJob } from '../store/rows.js';
@@ -91,10 +91,11 @@ export interface FleetReportData {
   daily: DailyOutcomes[];
 }
 
-async function dailyOutcomes(store: Store, fromMs: number): Promise<DailyOutcomes[]> {
+/** From the bucket holding the period's start, as `GET /fleet/summary` counts its windows (so `days=7` matches its 7 d window). */
+async function dailyOutcomes(store: Store, period: Period): Promise<DailyOutcomes[]> {
   const { knex, tables } = store;
   const dayStart = `(bucket_start - (bucket_start % ${DAY_MS}))`;
-  const rows = await knex(tables.outcomeBuckets).where('bucket_start', '>=', fromMs - (fromMs % DAY_MS))
+  const rows = await knex(tables.outcomeBuckets).where('bucket_start', '>=', windowStart(period.to_ms, period.to_ms - period.from_ms))
     .whereIn('status', ['completed', 'failed', 'cancelled'])
     .select(knex.raw(`${dayStart} AS day_ms`), 'status').sum({ n: 'job_count' })
     .groupByRaw(`${dayStart}, status`) as { day_ms: unknown; status: 'completed' | 'failed' | 'cancelled'; n: unknown }[];
@@ -110,7 +111,7 @@ async function dailyOutcomes(store: Store, fromMs: number): Promise<DailyOutcome
 
 /** The fleet report: the summary's counters, VMs most urgent first (paged as `GET /machines` pages), daily outcomes. */
 export async function fleetReportData(store: Store, period: Period, defaults: DefaultPolicy): Promise<FleetReportData> {
-  const [summary, daily] = await Promise.all([fleetSummary(store, period.to_ms, defaults), dailyOutcomes(store, period.from_ms)]);
+  const [summary, daily] = await Promise.all([fleetSummary(store, period.to_ms, defaults), dailyOutcomes(store, period)]);
   const machines: Machine[] = [];
   let total = 0;
   for (let cursor: string | null = null; machines.length < REPORT_LIMITS.fleetMachines;) {
