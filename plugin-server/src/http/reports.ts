@@ -1,7 +1,7 @@
 import type { Response, Router } from 'express';
 import { fleetReportData, machineReportData, parseDays, periodOf } from '../reports/data.js';
 import { writeFleetReport } from '../reports/fleet-report.js';
-import { reportFonts } from '../reports/fonts.js';
+import { loadReportFonts, type ReportFonts } from '../reports/fonts.js';
 import type { ReportWriter } from '../reports/layout.js';
 import { writeMachineReport } from '../reports/machine-report.js';
 import { attachmentHeader } from '../reports/text.js';
@@ -18,6 +18,8 @@ function send(res: Response, writer: ReportWriter, filename: string): void {
 
 /** `/reports`: PDF reports of one VM and of the fleet, over the last `days` days. */
 export function reportRoutes(router: Router, { store, access, now, defaultPolicy }: RouteContext): void {
+  let fonts: ReportFonts | undefined;
+  const reportFonts = () => (fonts ??= loadReportFonts());
   router.get('/reports/fleet.pdf', async (req, res) => {
     await access.checkViewer(req, { fleet: true });
     const period = periodOf(now(), parseDays(req.query));

@@ -15,11 +15,8 @@ export interface ReportFonts {
   hasGlyph(codePoint: number): boolean;
 }
 
-let loaded: ReportFonts | undefined;
-
-/** Read once per process on the first report (the files never change under a running hub). */
-export function reportFonts(): ReportFonts {
-  if (loaded) return loaded;
+/** Reads and parses the fonts (about 1.5 MB): a router does it once, on its first report. */
+export function loadReportFonts(): ReportFonts {
   const regular = readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'));
   const bold = readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'));
   const face = fontkit.create(regular) as fontkit.Font;
@@ -29,6 +26,5 @@ export function reportFonts(): ReportFonts {
     if (has === undefined) known.set(cp, (has = face.hasGlyphForCodePoint(cp)));
     return has;
   };
-  loaded = { regular, bold, hasGlyph };
-  return loaded;
+  return { regular, bold, hasGlyph };
 }
