@@ -192,5 +192,12 @@ for (const backend of backends()) {
       const historyPages = pdf.pageTexts.filter((p) => /incremental +(completed|failed)/.test(p));
       for (const page of historyPages) assert.match(page, /Date +Type +Status +Size +Duration +Speed +Error/);
     });
+
+    it('lists only the jobs of the range: days=1 holds the 72 jobs of the last 24 hours', async () => {
+      const pdf = await readReport(hub, '/reports/machines/big-01.pdf?days=1');
+      assert.equal((pdf.text.match(/incremental +(completed|failed) +1\.0 GiB +5m0s/g) ?? []).length, 72);
+      assert.doesNotMatch(pdf.text, /more jobs not shown/);
+      assert.match(squash(pdf.text), /Jobs in the period Last success 88\.9% 72 \(64 completed, 8 (\S+ \S+ )?failed\)/);
+    });
   });
 }

@@ -3,7 +3,8 @@ import { getMachine } from '../queries/backups.js';
 import { fleetSummary, listMachinePage, windowStart } from '../queries/fleet.js';
 import type { DefaultPolicy } from '../protection/status-sql.js';
 import type { Store } from '../store/index.js';
-import { toBackupJob } from '../store/rows.js';
+import { JOB_LIST_COLUMNS } from '../store/jobs.js';
+import { storedJobFromDb, toBackupJob } from '../store/rows.js';
 import type { DailyOutcomes } from './charts.js';
 
 /** What a report covers and how much it prints (README, "PDF reports"). */
@@ -73,12 +74,24 @@ async function periodCounts(store: Store, vmName: string, fromMs: number): Promi
 /** A VM's report: its machine row (404 when unknown), the period's counts and its newest jobs. */
 export async function machineReportData(store: Store, vmName: string, period: Period, defaults: DefaultPolicy): Promise<MachineReportData> {
   const machine = await getMachine(store, vmName, period.to_ms, defaults);
-  const [counts, stored] = await Promise.all([
-    periodCounts(store, vmName, period.from_ms),
-    store.jobs.list(store.knex, { vm_name: vmName, limit: REPORT_LIMITS.historyRows }),
-  ]);
-  const jobs = stored.filter(({ job }) => job.created_at >= period.from_ms).map(({ job, disks }) => toBackupJob(job, disks, period.to_ms));
+  const [counts, jobs] = await Promise.all([periodCounts(store, vmName, period.from_ms), periodJobs(store, vmName, period)]);
   return { period, machine, counts, jobs };
+}
+
+/**
+ * The VM's newest jobs of the period in `GET /backups` order (newest first, then id), as lists read
+ * them: without the chart JSON of `performance_metrics`, which a report of 2,000 jobs would otherwise
+ * read in full and never print.
+ */
+async function periodJobs(store: Store, vmName: string, period: Period): Promise<BackupJob[]> {
+  const rows = await store.knex(store.tables.jobs).select([...JOB_LIST_COLUMNS])
+    .where('vm_name', vmName).andWhere('created_at', '>=', period.from_ms)
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(REPORT_LIMITS.historyRows) as Record<string, unknown>[];
+  return rows.map((raw) => {
+    const { job, disks } = storedJobFromDb(raw);
+    return toBackupJob(job, disks, period.to_ms);
+  });
 }
 
 export interface FleetReportData {
