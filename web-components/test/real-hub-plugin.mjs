@@ -109,8 +109,11 @@ export function realHubPlugin() {
       if (!target) return next();
       const res = await fetch(target.url + ctx.url.slice(prefix.length), { headers: { accept: 'application/json' } });
       ctx.status = res.status;
-      ctx.type = 'application/json';
-      ctx.body = await res.text();
+      ctx.type = res.headers.get('content-type') ?? 'application/json';
+      // Bytes as the hub sent them (JSON, or a PDF report with its download name).
+      const disposition = res.headers.get('content-disposition');
+      if (disposition) ctx.set('Content-Disposition', disposition);
+      ctx.body = Buffer.from(await res.arrayBuffer());
     },
     async serverStart() {
       hub = await start();

@@ -5,6 +5,7 @@ import { errorMiddleware } from './errors.js';
 import { fleetRoutes } from './fleet.js';
 import { machineRoutes } from './machines.js';
 import { policyRoutes } from './policies.js';
+import { reportRoutes } from './reports.js';
 import { notificationRoutes } from './notifications.js';
 import { telemetryRoutes } from './telemetry.js';
 
@@ -23,6 +24,7 @@ export function createRouter(context: RouteContext): Router {
   policyRoutes(router, context);
   fleetRoutes(router, context);
   notificationRoutes(router, context);
+  reportRoutes(router, context);
   router.use(errorMiddleware(context.logger, context.metrics));
   return router;
 }

@@ -22,6 +22,11 @@ export const machineDetailsStyles = [
       color: var(--_fg); background: transparent; border: 1px solid transparent; border-radius: 4px; cursor: pointer;
     }
     .close:hover { background: var(--_hover); }
+    .export {
+      margin-left: auto; padding: 4px 10px; color: var(--_fg); border: 1px solid var(--_border); border-radius: 2px; text-decoration: none;
+    }
+    .export:hover { background: var(--_hover); }
+    .export + .close { margin-left: 0; }
     [role='tablist'] { display: flex; gap: 4px; padding: 0 20px; border-bottom: 1px solid var(--_border); }
     [role='tab'] {
       font: inherit; color: var(--_muted); background: none; border: none; border-bottom: 2px solid transparent;

@@ -46,6 +46,7 @@ const TABS: { id: MachineDetailsTab; label: string }[] = [
  * @csspart dialog - The modal box.
  * @csspart header - Title row with the VM name and the close button.
  * @csspart close-button - The close button.
+ * @csspart export-pdf - The "Export PDF" link (downloads the hub's PDF report of the VM, see `report-days`).
  * @csspart tabs - The tab list.
  * @csspart tab - Each tab button.
  * @csspart panel - The active tab panel.
@@ -92,6 +93,15 @@ export class BtMachineDetails extends HubElement {
   @property({ attribute: false }) stats: BackupStats | null = null;
   /** Early warnings (`GET /machines/:vm_name/insight`) to show without fetching. */
   @property({ attribute: false }) insight: MachineInsight | null = null;
+
+  /** Days the "Export PDF" report covers (1–366; the hub's `GET /reports/machines/:vm_name.pdf?days=`). */
+  @property({ type: Number, attribute: 'report-days' }) reportDays = 30;
+
+  /** The hub's PDF report of this VM over `reportDays` days. */
+  get reportUrl(): string {
+    const vm = this.vmName || this.telemetry.machine?.vm_name || '';
+    return `${this.apiBase}/reports/machines/${encodeURIComponent(vm)}.pdf?days=${encodeURIComponent(String(this.reportDays))}`;
+  }
 
   @query('dialog') private dialog?: HTMLDialogElement;
   @query('bt-speed-chart') private speedChart?: BtSpeedChart;
@@ -283,6 +293,7 @@ export class BtMachineDetails extends HubElement {
                 <h2 id="title">${untrustedText(vm)}</h2>
                 <div class="subtitle">${this.repositoryId ? `Repository ${this.repositoryId}` : 'Machine details'}</div>
               </div>
+              <a class="export" part="export-pdf" href=${this.reportUrl} download title="Download a PDF report of the last ${this.reportDays} days">Export PDF</a>
               <button class="close" part="close-button" aria-label="Close" title="Close (Esc)" @click=${this.close}>×</button>
             </header>
             <div role="tablist" part="tabs" aria-label="Machine details" @keydown=${this.onTabKey}>
