@@ -149,6 +149,17 @@ for (const backend of backends()) {
       const missing = await hub.http.get('/api/v1/reports/machines/nope.pdf').expect(404);
       assert.deepEqual([missing.body.error.code, missing.body.error.field], ['machine_not_found', 'vm_name']);
     });
+    it('lists the jobs the hub found unusual for the machine, with their findings', async () => {
+      const clock = { at: T0 + HOUR };
+      at(clock.at);
+      for (let i = 0; i < 6; i++) await job('nightly-07', 'completed', Math.round(10 * GIB * (1 + 0.05 * Math.sin(i * 1.7))), 30 * MINUTE);
+      await job('nightly-07', 'completed', 100 * GIB, 30 * MINUTE);
+      const text = squash((await readReport(hub, '/reports/machines/nightly-07.pdf?days=30')).text);
+      assert.match(text, /Unusual jobs for this machine \(1\)/);
+      assert.match(text, /(warning|critical): \d+(\.\d)?× the usual size for a full \(100 GiB; usually 10\.\d GiB\)/);
+      const plain = squash((await readReport(hub, '/reports/machines/web-01.pdf?days=30')).text);
+      assert.ok(!plain.includes('Unusual jobs'), 'a VM without findings has no such section');
+    });
   });
 
   describe(`PDF reports behind authorizeViewer on ${backend.name}`, { skip: backend.skip }, () => {

@@ -70,6 +70,14 @@ export async function writeMachineReport(fonts: ReportFonts, data: MachineReport
     }
   }
 
+  const unusual = jobs.filter((j) => j.anomalies.length > 0);
+  if (unusual.length > 0) {
+    w.heading(`Unusual jobs for this machine (${count(unusual.length)}${unusual.length > FAILURES_LISTED ? `, newest ${FAILURES_LISTED} listed` : ''})`);
+    for (const job of unusual.slice(0, FAILURES_LISTED)) {
+      w.paragraph(`${dateTime(job.started_at ?? job.created_at)} · ${job.type}: ${job.anomalies.map((a) => `${a.severity === 'critical' ? 'critical' : 'warning'}: ${a.message}`).join('; ')}`);
+    }
+  }
+
   w.heading('History');
   w.table(HISTORY_COLUMNS, jobs.map(historyRow));
   const hidden = counts.total - jobs.length;

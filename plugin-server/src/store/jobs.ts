@@ -19,8 +19,8 @@ export const MUTABLE_JOB_COLUMNS = JOB_COLUMNS.filter((c) => !['id', 'job_type',
 /** The job row's columns as the ingest writes them: a job's own, then its disks (migration 004). */
 export const JOB_ROW_COLUMNS: readonly string[] = [...JOB_COLUMNS, 'disks'];
 export const MUTABLE_JOB_ROW_COLUMNS: readonly string[] = [...MUTABLE_JOB_COLUMNS, 'disks'];
-/** What a job in a list shows (`toBackupJob` without metrics): every column but the chart JSON of `performance_metrics`. */
-export const JOB_LIST_COLUMNS: readonly string[] = JOB_ROW_COLUMNS.filter((c) => c !== 'performance_metrics');
+/** What a job in a list shows (`toBackupJob` without metrics): every column but the chart JSON of `performance_metrics`, with the `anomalies` its end stored (migration 011). */
+export const JOB_LIST_COLUMNS: readonly string[] = [...JOB_ROW_COLUMNS.filter((c) => c !== 'performance_metrics'), 'anomalies'];
 
 /** A job row to write; with `disks`, its `disks` column too (else that column is left out). */
 export function jobToDb(job: JobRow, disks?: readonly DiskRow[]): Record<string, unknown> {
