@@ -7,12 +7,13 @@ import type { BtBackupHistory } from '../src/backup-history/backup-history.js';
 import { job, machine, statsFor, stubFetch } from './fixtures.js';
 import { $, $$ } from './helpers.js';
 
+/** The real plugin's second hub, so these VMs stay out of the 250-VM fleet the fleet tests count. */
 const realHub = {
-  url: () => executeServerCommand('real-hub-url') as Promise<string>,
-  startJob: (vm_name: string) => executeServerCommand('real-hub-start-job', { vm_name }) as Promise<string>,
-  update: (job_id: string, update: object) => executeServerCommand('real-hub-update', { job_id, update }),
+  url: () => executeServerCommand('real-hub-url', { history: true }) as Promise<string>,
+  startJob: (vm_name: string) => executeServerCommand('real-hub-start-job', { vm_name, history: true }) as Promise<string>,
+  update: (job_id: string, update: object) => executeServerCommand('real-hub-update', { job_id, update, history: true }),
 };
-const API = '/real-hub/api/v1';
+const API = '/real-hub-history/api/v1';
 
 const entries = (details: BtJobDetails) => $$(details, '[part=entry]').map((li) => `${li.dataset.source}/${li.dataset.level}: ${li.querySelector('.message')!.textContent}`);
 

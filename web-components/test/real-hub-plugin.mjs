@@ -56,14 +56,14 @@ export function realHubPlugin() {
     };
   }
 
-  const post = (path, body) =>
-    fetch(`${hub.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (res) => {
+  const post = (path, body, target = hub) =>
+    fetch(`${target.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (res) => {
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
       return res.json();
     });
   let seq = 0;
-  const register = async (vm_name) => (await post('/backups', { id: `wtr-${process.pid}-${++seq}`, vm_name, repository_id: 'repo-a', backup_type: 'incremental', disks: [{ disk_index: 0, total_bytes: 4096 }] })).backup_id;
-  const submit = (id, update) => hub.plugin.ingest.submit('backup', id, { current_phase: 'transferring', bytes_transferred: 0, total_bytes: 4096, transfer_speed_bps: 0, ...update });
+  const register = async (vm_name, target = hub) => (await post('/backups', { id: `wtr-${process.pid}-${++seq}`, vm_name, repository_id: 'repo-a', backup_type: 'incremental', disks: [{ disk_index: 0, total_bytes: 4096 }] }, target)).backup_id;
+  const submit = (id, update, target = hub) => target.plugin.ingest.submit('backup', id, { current_phase: 'transferring', bytes_transferred: 0, total_bytes: 4096, transfer_speed_bps: 0, ...update });
 
   /** Runs `fn` for every VM, 25 at a time (each VM's own steps stay in order). */
   async function eachVm(names, fn) {
@@ -126,11 +126,13 @@ export function realHubPlugin() {
       await historyHub?.close();
     },
     async executeCommand({ command, payload }) {
-      if (command === 'real-hub-url') return hub.url;
+      // `{history: true}`: the second hub (REST under /real-hub-history/api/v1), so a test's VMs stay out of the 250-VM fleet.
+      const target = payload?.history ? (historyHub ??= await start()) : hub;
+      if (command === 'real-hub-url') return target.url;
       if (command === 'real-hub-fleet') return fleet;
       if (command === 'real-hub-start-job') {
-        const id = await register(payload.vm_name);
-        await submit(id, { status: 'running', bytes_transferred: 100 });
+        const id = await register(payload.vm_name, target);
+        await submit(id, { status: 'running', bytes_transferred: 100 }, target);
         return id;
       }
       if (command === 'real-hub-progress') {
@@ -138,7 +140,7 @@ export function realHubPlugin() {
         return true;
       }
       if (command === 'real-hub-update') {
-        await submit(payload.job_id, { status: 'running', ...payload.update });
+        await submit(payload.job_id, { status: 'running', ...payload.update }, target);
         return true;
       }
       if (command === 'real-hub-import') {
