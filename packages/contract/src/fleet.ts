@@ -178,3 +178,45 @@ export function validatePolicy(body: unknown, prefix = ''): ProtectionPolicyRequ
   }
   return out;
 }
+
+/** `GET /fleet/calendar` days: the last `days` UTC days, today included. */
+export const CALENDAR_DAYS = { defaultDays: 30, maxDays: 90 } as const;
+
+/**
+ * How a VM's day went, from the jobs created that UTC day (README, "Fleet calendar"):
+ * `mixed` when some completed and some failed; else `failed` if any failed, `success` if any completed,
+ * `cancelled` if every ended job was cancelled, `running` if none has ended yet, `none` without jobs.
+ */
+export const CALENDAR_OUTCOMES = ['success', 'failed', 'mixed', 'cancelled', 'running', 'none'] as const;
+export type CalendarOutcome = (typeof CALENDAR_OUTCOMES)[number];
+
+/** One VM's day. Counts are of jobs created that UTC day, whatever their repository. */
+export interface CalendarCell {
+  /** `YYYY-MM-DD` (UTC). */
+  date: string;
+  outcome: CalendarOutcome;
+  jobs: number;
+  failed: number;
+  completed: number;
+  cancelled: number;
+  /** Still running or pending. */
+  running: number;
+}
+
+export interface CalendarMachine {
+  vm_name: string;
+  protection: Pick<Protection, 'status' | 'reason'>;
+  /** One cell per entry of the response's `days`, in that order. */
+  cells: CalendarCell[];
+}
+
+/** `GET /fleet/calendar`: the page `GET /machines` would answer, each VM with one cell per day. */
+export interface FleetCalendarResponse {
+  /** `YYYY-MM-DD` (UTC), oldest first, today last. */
+  days: string[];
+  machines: CalendarMachine[];
+  /** Pass as `cursor` for the next page (with the same filters and sort); null on the last page. */
+  next_cursor: string | null;
+  /** VMs matching the filters (all pages). */
+  total: number;
+}
