@@ -114,7 +114,7 @@ for (const backend of backends()) {
         t.at(EVE + 2 * DAY); // everything is now past its 24 h RPO: at risk
         await t.job('web-5', 'completed');
         await t.job('db-2', 'completed');
-        for (const query of [{ limit: 3 }, { limit: 2, q: 'WEB' }, { limit: 2, status: 'protected' }, { limit: 4, sort: 'status', order: 'desc' }, { limit: 3, sort: 'last_backup' }]) {
+        for (const query of [{ limit: 3 }, { limit: 2, q: 'WEB' }, { limit: 2, status: 'protected' }, { limit: 4, sort: 'status', order: 'desc' }, { limit: 3, sort: 'last_backup' }] as Record<string, string | number>[]) {
           const machines = await walk(t.hub, '/machines', query);
           const cal = await walk(t.hub, '/fleet/calendar', { ...query, days: 7 });
           assert.deepEqual(cal, machines, JSON.stringify(query));
