@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CalendarCell, FleetCalendarResponse, MachineListResponse } from '@backup-telemetry/contract';
-import { calendarDays, dayOutcome } from '../src/fleet/calendar.js';
+import { calendarDays, dayOutcome, localDate, offsetSegments, zoneOffsetMs } from '../src/fleet/calendar.js';
 import { rebuildSummaries } from '../src/fleet/rebuild.js';
 import { backends, startHub, type Backend, type TestHub } from './support/backends.js';
 import { registerJob, update } from './support/factories.js';
@@ -60,6 +60,15 @@ describe('a calendar day\'s outcome (pure)', () => {
     assert.equal(day(1, 0, 2, 1), 'success');
     assert.equal(day(0, 0, 1, 1), 'cancelled');
     assert.equal(day(0, 0, 0, 2), 'running');
+  });
+  it('finds a zone\'s offset changes to the millisecond, and its local dates', () => {
+    const fall = Date.UTC(2026, 9, 25, 1); // Berlin: 03:00 CEST becomes 02:00 CET
+    assert.deepEqual(offsetSegments('Europe/Berlin', Date.UTC(2026, 9, 1), Date.UTC(2026, 10, 30)), [{ untilMs: fall, offsetMs: 2 * HOUR }, { untilMs: null, offsetMs: HOUR }]);
+    assert.deepEqual(offsetSegments('UTC', 0, 90 * DAY), [{ untilMs: null, offsetMs: 0 }]);
+    assert.equal(zoneOffsetMs('Asia/Kathmandu', fall), 5 * HOUR + 45 * MINUTE);
+    assert.equal(zoneOffsetMs('America/New_York', fall), -4 * HOUR);
+    assert.equal(localDate('America/New_York', Date.UTC(2026, 11, 2, 3)), '2026-12-01');
+    assert.deepEqual(calendarDays(Date.UTC(2026, 11, 1, 23, 30), 2, 'Asia/Tokyo').dates, ['2026-12-01', '2026-12-02']);
   });
   it('lists the last days in UTC, today last', () => {
     assert.deepEqual(calendarDays(Date.UTC(2026, 0, 2, 0, 0, 0, 1), 3), { dates: ['2025-12-31', '2026-01-01', '2026-01-02'], startMs: Date.UTC(2025, 11, 31) });
@@ -200,6 +209,35 @@ for (const backend of backends()) {
         assert.equal(cal.machines.reduce((n, m) => n + m.cells.reduce((k, c) => k + c.jobs, 0), 0), 1500);
       } finally {
         await hub.close();
+      }
+    });
+
+    it('counts days in the time zone asked for, across a daylight-saving change', async () => {
+      // Berlin leaves summer time on 2026-10-25 at 01:00 UTC.
+      const t = await clockedHub(backend, Date.UTC(2026, 9, 24, 22, 30)); // 10-25 00:30 CEST
+      try {
+        await t.job('web-01', 'completed');
+        t.at(Date.UTC(2026, 9, 25, 22, 30)); // 10-25 23:30 CET
+        await t.job('web-01', 'failed');
+        t.at(Date.UTC(2026, 9, 25, 23, 30)); // 10-26 00:30 CET
+        await t.job('web-01', 'completed');
+        t.at(Date.UTC(2026, 9, 26, 12));
+        const berlin = await calendar(t.hub, { days: 3, tz: 'Europe/Berlin' });
+        assert.equal(berlin.tz, 'Europe/Berlin');
+        assert.deepEqual(berlin.machines[0]!.cells.map(brief), ['2026-10-24 none 0:0/0/0/0', '2026-10-25 mixed 2:1/1/0/0', '2026-10-26 success 1:1/0/0/0']);
+        const utc = await calendar(t.hub, { days: 3 });
+        assert.equal(utc.tz, 'UTC');
+        assert.deepEqual(utc.machines[0]!.cells.map(brief), ['2026-10-24 success 1:1/0/0/0', '2026-10-25 mixed 2:1/1/0/0', '2026-10-26 none 0:0/0/0/0']);
+        // UTC-7 until Nov 1: the first job is 10-24 15:30 there, read (the range starts early) and left out by its date.
+        const la = await calendar(t.hub, { days: 2, tz: 'America/Los_Angeles' });
+        assert.deepEqual(la.machines[0]!.cells.map(brief), ['2026-10-25 mixed 2:1/1/0/0', '2026-10-26 none 0:0/0/0/0']);
+        for (const tz of ['Mars/Olympus', 'UTC+2', 'x'.repeat(65)]) {
+          const { body } = await t.hub.http.get('/api/v1/fleet/calendar').query({ tz }).expect(400);
+          assert.equal(body.error.field, 'tz', tz);
+        }
+        assert.equal((await calendar(t.hub, { tz: 'europe/berlin' })).tz, 'Europe/Berlin', 'named as the zone database spells it');
+      } finally {
+        await t.hub.close();
       }
     });
   });

@@ -165,5 +165,5 @@ export function calendarData() {
       return { date, outcome, jobs: c.completed + c.failed + c.cancelled + c.running, ...c };
     }),
   }));
-  return { days, machines: rows, next_cursor: null, total: rows.length };
+  return { days, tz: 'UTC', machines: rows, next_cursor: null, total: rows.length };
 }

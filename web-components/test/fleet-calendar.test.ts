@@ -21,6 +21,7 @@ function row(vm_name: string, status: ProtectionStatus, outcomes: [CalendarOutco
 function page(overrides: Partial<FleetCalendarResponse> = {}): FleetCalendarResponse {
   return {
     days: DAYS,
+    tz: 'UTC',
     machines: [
       row('db-01', 'at_risk', [['failed', { failed: 1 }], ['none', {}], ['cancelled', { cancelled: 1 }]]),
       row('web-01', 'protected', [['success', { completed: 1 }], ['mixed', { completed: 1, failed: 1 }], ['running', { running: 1 }]]),
@@ -114,7 +115,7 @@ describe('bt-fleet-calendar with data as properties', () => {
     expect($(el, '[data-field=range]').textContent).to.equal('1–2 of 4');
     setTimeout(() => $(el, 'button[data-page=next]').click());
     const next = (await oneEvent(el, 'fleet-query')) as CustomEvent<CalendarQueryDetail>;
-    expect(next.detail).to.include({ cursor: 'c-2', limit: 2, days: 30, sort: 'status' });
+    expect(next.detail).to.include({ cursor: 'c-2', limit: 2, days: 30, sort: 'status', tz: null });
     el.calendar = page({ machines: [row('web-02', 'protected', [['none', {}], ['none', {}], ['none', {}]])], next_cursor: null, total: 4 });
     await el.updateComplete;
     expect($(el, '[data-field=range]').textContent).to.equal('3–3 of 4');
@@ -166,4 +167,14 @@ describe('bt-fleet-calendar against the real hub', () => {
     await waitUntil(() => $(el, '[part=pager]')?.textContent?.trim() === '2 machines', 'warning and -024 only', { timeout: 5000 });
     expect($$(el, '[part=chip]').map((c) => c.textContent!.trim())).to.deep.equal(['Warning', 'Warning']);
   });
+
+  it('asks for the days of its time zone', async () => {
+    await fleet();
+    const el = await fixture<BtFleetCalendar>(html`<bt-fleet-calendar api-base=${API} tz="Pacific/Kiritimati" days="2" q="fleet-0001"></bt-fleet-calendar>`);
+    await waitUntil(() => $(el, '[part=grid]'), 'grid', { timeout: 10_000 });
+    expect($(el, '[part=grid]').getAttribute('aria-label')).to.equal('Backups per machine and day (Pacific/Kiritimati)');
+    const answer = (await (await fetch(`${API}/fleet/calendar?days=2&tz=Pacific%2FKiritimati&q=fleet-0001`)).json()) as FleetCalendarResponse;
+    expect($$(el, 'td.cell').slice(0, 2).map((c) => c.dataset.date)).to.deep.equal(answer.days);
+  });
 });
+

@@ -23,12 +23,12 @@ import { fleetCalendarStyles } from './fleet-calendar.styles.js';
 /** Detail of the `day-select` event. */
 export interface DaySelectDetail {
   vm_name: string;
-  /** `YYYY-MM-DD` (UTC). */
+  /** `YYYY-MM-DD` in the calendar's time zone. */
   date: string;
 }
 
 /** Detail of the calendar's `fleet-query` event: the page it shows (or, with `calendar`, wants). */
-export type CalendarQueryDetail = FleetQuery & { limit: number; days: number };
+export type CalendarQueryDetail = FleetQuery & { limit: number; days: number; tz: string | null };
 
 /** After a push shows a job on screen ending, the page is re-read at most this often. */
 export const CALENDAR_REFRESH_MS = 5000;
@@ -36,7 +36,7 @@ const MAX_PAGE_SIZE = 100;
 const MAX_DAYS = 90;
 
 /**
- * The fleet by day: one row per machine (its name and protection status), one cell per UTC day,
+ * The fleet by day: one row per machine (its name and protection status), one cell per day (UTC, or `tz`),
  * coloured by that day's outcome and marked with a symbol, its counts in the cell's accessible name
  * and tooltip ("web-01, 2026-11-30: 1 failed of 2"). One page of machines at a time, with Previous /
  * Next from the hub's cursor, the same status filter, search and sort as `<bt-fleet-overview>`.
@@ -50,7 +50,7 @@ const MAX_DAYS = 90;
  * @tag bt-fleet-calendar
  * @fires machine-select - A machine's name was chosen (click or Enter); `detail: { vm_name }`.
  * @fires day-select - A day of a machine was chosen (click or Enter); `detail: { vm_name, date }`.
- * @fires fleet-query - The filter, search, page or days changed; `detail: { status, q, sort, order, cursor, limit, days }`.
+ * @fires fleet-query - The filter, search, page or days changed; `detail: { status, q, sort, order, cursor, limit, days, tz }`.
  * @csspart search - The search box.
  * @csspart status-filter - The protection status select.
  * @csspart legend - The legend of outcomes.
@@ -87,6 +87,8 @@ export class BtFleetCalendar extends HubElement {
   @property({ attribute: 'page-size', type: Number }) pageSize = 50;
   /** Days shown, today last: 1 to 90. */
   @property({ type: Number }) days = 30;
+  /** IANA time zone of the days (`Europe/Berlin`); unset: UTC, the hub's default. */
+  @property() tz: string | null = null;
 
   @state() private loaded: FleetCalendarResponse | null = null;
   @state() private loadStatus: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
@@ -118,7 +120,7 @@ export class BtFleetCalendar extends HubElement {
 
   /** The query of the page on screen. */
   get query(): CalendarQueryDetail {
-    return { status: this.status, q: this.q, sort: this.sort, order: this.order, cursor: this.cursor, limit: this.limit, days: this.dayCount };
+    return { status: this.status, q: this.q, sort: this.sort, order: this.order, cursor: this.cursor, limit: this.limit, days: this.dayCount, tz: this.tz || null };
   }
 
   override connectedCallback(): void {
@@ -145,7 +147,7 @@ export class BtFleetCalendar extends HubElement {
       this.hub.unwatchAll();
       if (this.socketUrl || this.socket) this.hub.watchFleet();
     }
-    const queryChanged = ['status', 'q', 'sort', 'order', 'pageSize', 'days', 'apiBase'].some((k) => changed.has(k as keyof BtFleetCalendar));
+    const queryChanged = ['status', 'q', 'sort', 'order', 'pageSize', 'days', 'tz', 'apiBase'].some((k) => changed.has(k as keyof BtFleetCalendar));
     if (queryChanged && this.hasUpdated) {
       this.cursor = null;
       this.pageCursors = [];
@@ -160,11 +162,11 @@ export class BtFleetCalendar extends HubElement {
 
   private async load(): Promise<void> {
     const seq = ++this.loadSeq;
-    const { status, q, sort, order, cursor, limit, days } = this.query;
+    const { status, q, sort, order, cursor, limit, days, tz } = this.query;
     this.loadStatus = 'loading';
     this.loadError = null;
     try {
-      const page = await this.hub.getJson<FleetCalendarResponse>(`/fleet/calendar${queryString({ days, status, q, sort, order, limit, cursor })}`);
+      const page = await this.hub.getJson<FleetCalendarResponse>(`/fleet/calendar${queryString({ days, tz, status, q, sort, order, limit, cursor })}`);
       if (seq !== this.loadSeq) return; // a newer query owns the grid
       this.loaded = page;
       this.shownPage = this.pageCursors.length;
@@ -319,7 +321,7 @@ export class BtFleetCalendar extends HubElement {
       if (this.loadStatus !== 'ready') return html`<div class="state" part="state" role="status">Loading machines…</div>`;
       return html`<div class="state" part="state" role="status">${this.status !== null || this.q !== '' ? 'No machines match' : 'No machines yet'}</div>`;
     }
-    return html`<div class="scroll"><table part="grid" role="grid" aria-label="Backups per machine and day (UTC)" aria-rowcount=${page.total + 1}>
+    return html`<div class="scroll"><table part="grid" role="grid" aria-label=${`Backups per machine and day (${page.tz ?? 'UTC'})`} aria-rowcount=${page.total + 1}>
         <thead><tr>
           <th scope="col" class="name-col">Machine</th>
           ${page.days.map((d, i) => dayHeader(d, i))}
