@@ -15,6 +15,7 @@ const badge = document.querySelector('#live');
 const socket = io('/telemetry', { transports: ['websocket', 'polling'] });
 fleet.socket = socket;
 calendar.socket = socket;
+calendar.tz = Intl.DateTimeFormat().resolvedOptions().timeZone; // the viewer's own days
 details.socket = socket;
 
 const origin = location.origin;
