@@ -1,10 +1,12 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
+import { SERVER_EVENTS, rooms, type MachineUpdateEvent } from '@backup-telemetry/contract';
 import type { CalendarCell, CalendarMachine, CalendarOutcome, FleetCalendarResponse, ProtectionStatus } from '@backup-telemetry/contract';
 import '../src/index.js';
 import type { BtFleetCalendar, CalendarQueryDetail, DaySelectDetail } from '../src/fleet-calendar/fleet-calendar.js';
 import { cellLabel, moveInGrid } from '../src/fleet-calendar/calendar-cells.js';
 import { deepActiveElement } from '../src/shared/focus.js';
+import { stubFetch } from './fixtures.js';
 import { $, $$ } from './helpers.js';
 
 const DAYS = ['2026-11-28', '2026-11-29', '2026-11-30'];
@@ -121,6 +123,41 @@ describe('bt-fleet-calendar with data as properties', () => {
     expect($(el, '[data-field=range]').textContent).to.equal('3–3 of 4');
     setTimeout(() => $(el, 'button[data-page=previous]').click());
     expect(((await oneEvent(el, 'fleet-query')) as CustomEvent<CalendarQueryDetail>).detail.cursor).to.equal(null);
+  });
+});
+
+describe('bt-fleet-calendar live', () => {
+  const hub = {
+    url: () => executeServerCommand('hub-url') as Promise<string>,
+    push: (room: string, event: string, payload: object) => executeServerCommand('hub-push', { room, event, payload }) as Promise<number>,
+    roomSize: (room: string) => executeServerCommand('hub-room-size', { room }) as Promise<number>,
+  };
+
+  it('updates a status chip from a push at once, re-reads the page once after a job on screen ended, and leaves the fleet room when removed', async () => {
+    let reads = 0;
+    const after = page();
+    after.machines[1] = row('web-01', 'warning', [['success', { completed: 1 }], ['mixed', { completed: 1, failed: 1 }], ['failed', { failed: 1 }]]);
+    const fetches = stubFetch({ '/api/v1/fleet/calendar': () => (++reads === 1 ? page() : after) });
+    try {
+      const el = await fixture<BtFleetCalendar>(html`<bt-fleet-calendar socket-url=${await hub.url()}></bt-fleet-calendar>`);
+      await waitUntil(() => $$(el, 'tbody tr').length === 2, 'rows shown');
+      await waitUntil(async () => (await hub.roomSize(rooms.fleet)) === 1, 'subscribed to the fleet');
+      const ended: MachineUpdateEvent = {
+        vm_name: 'web-01',
+        protection: { status: 'warning', reason: 'Within RPO 24 h, but the last attempt failed' },
+        last_job: { backup_id: 'run-1', status: 'failed', progress_percent: 40, transfer_speed_bps: 0, current_phase: null },
+      };
+      await hub.push(rooms.fleet, SERVER_EVENTS.machineUpdate, ended);
+      await hub.push(rooms.fleet, SERVER_EVENTS.machineUpdate, { ...ended, vm_name: 'elsewhere' });
+      await waitUntil(() => $(el, 'tr[data-vm="web-01"] [part=chip]').textContent!.trim() === 'Warning', 'chip updated');
+      expect(reads, 'the page is not re-read at once').to.equal(1);
+      await waitUntil(() => cellOf(el, 'web-01', DAYS[2]!).dataset.outcome === 'failed', 'page re-read', { timeout: 8000 });
+      expect(reads).to.equal(2);
+      el.remove();
+      await waitUntil(async () => (await hub.roomSize(rooms.fleet)) === 0, 'left the fleet room on removal');
+    } finally {
+      fetches.restore();
+    }
   });
 });
 

@@ -44,7 +44,7 @@ const MAX_DAYS = 90;
  * name or a click on it fires `machine-select`, on a day `day-select`.
  *
  * With `api-base` it loads `GET /fleet/calendar`; with `socket-url` or `socket` it keeps the status
- * chips live and re-reads the page when a job of a machine on screen ends. Or pass `calendar` (one
+ * chips live and re-reads the page when a job of a machine on screen starts or ends. Or pass `calendar` (one
  * page) as a property: the element then fetches nothing and fires `fleet-query` on a change.
  *
  * @tag bt-fleet-calendar
@@ -193,8 +193,14 @@ export class BtFleetCalendar extends HubElement {
     const machines = page.machines.slice();
     machines[i] = { ...machines[i], protection: { status, reason } };
     if (this.own) this.loaded = { ...page, machines };
-    const ended = event === SERVER_EVENTS.machineUpdate && ['completed', 'failed', 'cancelled'].includes((payload as MachineUpdateEvent).last_job?.status ?? '');
-    if (ended) this.scheduleRefresh();
+    if (event === SERVER_EVENTS.machineUpdate && this.changesCells(machines[i], (payload as MachineUpdateEvent).last_job?.status)) this.scheduleRefresh();
+  }
+
+  /** Whether a pushed job status is news to the row's cells: a job ended, or one runs that today's cell does not count. */
+  private changesCells(machine: CalendarMachine, status: string | undefined): boolean {
+    if (status === 'completed' || status === 'failed' || status === 'cancelled') return true;
+    const today = machine.cells[machine.cells.length - 1];
+    return (status === 'running' || status === 'pending') && (today?.running ?? 0) === 0;
   }
 
   private scheduleRefresh(): void {
