@@ -137,7 +137,7 @@ describe('example hub, simulator and demo page, end to end', () => {
       const calendar = page.locator('bt-fleet-calendar');
       await calendar.locator('tbody tr').first().waitFor({ timeout: 10_000 });
       assert.equal(await page.locator('bt-fleet-overview').isHidden(), true, 'one view at a time');
-      const tz = await calendar.evaluate((el) => (el as HTMLElement & { tz: string }).tz);
+      const tz = await calendar.evaluate((el) => (el as unknown as { tz: string }).tz);
       const answer = await getJson<FleetCalendarResponse>(`${api}/fleet/calendar?limit=50&sort=status&tz=${encodeURIComponent(tz)}`);
       assert.equal(await calendar.locator('[part=grid]').getAttribute('aria-label'), `Backups per machine and day (${answer.tz})`, 'in the browser\'s own time zone');
       const rows = await calendar.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [
