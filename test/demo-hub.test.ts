@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { formatBytes, formatDuration, type BackupJob, type BackupStats, type FleetSummary, type HistoryResponse, type MachineListResponse } from '@backup-telemetry/contract';
+import { formatBytes, formatDuration, type BackupJob, type BackupStats, type FleetCalendarResponse, type FleetSummary, type HistoryResponse, type MachineListResponse } from '@backup-telemetry/contract';
 import { ROOT, eventually, getJson, requireBuilt, simulate, startHub, tempDir, type HubProcess, type SimulatorRun } from './support/processes.js';
 
 /**
@@ -127,6 +127,29 @@ describe('example hub, simulator and demo page, end to end', () => {
       const list = await getJson<MachineListResponse>(`${api}/machines?limit=100`);
       const names = await fleet.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-vm')));
       assert.deepEqual([...names].sort(), list.machines.map((m) => m.vm_name).sort());
+      assert.deepEqual(pageErrors, [], 'no script errors on the page');
+    });
+
+    it('switches to <bt-fleet-calendar>: the same page of machines by day, as /fleet/calendar says, and a day opens the details', async () => {
+      await page.goto(hub.url);
+      await page.locator('bt-fleet-overview').locator('tbody tr').first().waitFor({ timeout: 10_000 });
+      await page.locator('#views button[data-view=calendar]').click();
+      const calendar = page.locator('bt-fleet-calendar');
+      await calendar.locator('tbody tr').first().waitFor({ timeout: 10_000 });
+      assert.equal(await page.locator('bt-fleet-overview').isHidden(), true, 'one view at a time');
+      const tz = await calendar.evaluate((el) => (el as unknown as { tz: string }).tz);
+      const answer = await getJson<FleetCalendarResponse>(`${api}/fleet/calendar?limit=50&sort=status&tz=${encodeURIComponent(tz)}`);
+      assert.equal(await calendar.locator('[part=grid]').getAttribute('aria-label'), `Backups per machine and day (${answer.tz})`, 'in the browser\'s own time zone');
+      const rows = await calendar.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [
+        tr.getAttribute('data-vm'), [...tr.querySelectorAll('td')].map((td) => td.getAttribute('data-outcome')).join(' '),
+      ]));
+      assert.deepEqual(rows, answer.machines.map((m) => [m.vm_name, m.cells.map((c) => c.outcome).join(' ')]));
+      assert.ok(answer.machines.some((m) => m.cells.some((c) => c.jobs > 0)), 'the simulated jobs are on the calendar');
+      await calendar.locator('td[data-outcome]:not([data-outcome=none])').first().click();
+      await page.locator('bt-machine-details').locator('.kpi').first().waitFor();
+      await page.keyboard.press('Escape');
+      await page.locator('#views button[data-view=table]').click();
+      await page.locator('bt-fleet-overview').locator('tbody tr').first().waitFor();
       assert.deepEqual(pageErrors, [], 'no script errors on the page');
     });
 

@@ -46,6 +46,7 @@ export async function fleetSubjects(url, shape) {
     'GET /machines?status=at_risk,warning&sort=last_success&limit=100': paged ? { available: true, path: () => '/machines?status=at_risk,warning&sort=last_success&limit=100' }
       : notYet(page.error ? `not yet (${page.error.status ?? page.error.message})` : `not yet (h2's paged endpoint not merged: the current one answered all ${page.json.machines?.length} machines, ${page.bytes.toLocaleString('en-US')} B)`),
     'GET /machines?q=(4 digits of a VM name)&limit=100': paged ? { available: true, path: (r) => `/machines?q=${String(Math.floor(r() * shape.vms)).padStart(5, '0').slice(0, 4)}&limit=100` } : notYet('not yet (paged /machines not merged)'),
+    'GET /fleet/calendar?days=30&limit=100': paged ? { available: true, path: () => '/fleet/calendar?days=30&limit=100' } : notYet('not yet (paged /machines not merged)'),
     'GET /backups/stats (fleet)': { available: true, path: () => '/backups/stats' },
     'GET /backups/stats?vm_name=': { available: true, path: (r) => `/backups/stats?vm_name=${vm(r())}` },
     'GET /backups?vm_name=&limit=50': { available: true, path: (r) => `/backups?vm_name=${vm(r())}&limit=50` },

@@ -132,3 +132,38 @@ export function fleetData() {
   const summary = { machines: { total: machines.length, by_protection }, running_jobs: 2, pending_jobs: 1, windows: { '24h': window, '7d': window, '30d': window }, bytes_protected: 0, generated_at: day(14, 14, 40) };
   return { machines, summary };
 }
+
+/** The same fleet by day, for `<bt-fleet-calendar>` (one page, as `GET /fleet/calendar?days=30` answers it). */
+export function calendarData() {
+  const { machines } = fleetData();
+  const days = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2024, 8, 15 + i)).toISOString().slice(0, 10));
+  // Each VM's story over the month, newest day last: a nightly success unless its pattern says otherwise.
+  const story = {
+    'sql-prod-02': (i) => (i >= 28 ? 'failed' : i === 20 ? 'mixed' : 'success'),
+    'fs-archive-01': (i) => (i >= 26 ? 'none' : 'success'),
+    'web-prod-03': (i) => (i === 29 ? 'failed' : i === 12 ? 'cancelled' : 'success'),
+    'db-prod-01': (i) => (i === 29 ? 'running' : i === 7 ? 'mixed' : 'success'),
+    'web-prod-01': (i) => (i === 29 ? 'running' : 'success'),
+    'web-prod-02': (i) => (i % 7 === 3 ? 'mixed' : 'success'),
+    'k8s-node-07': (i) => (i === 29 ? 'running' : 'none'),
+    'lab-scratch-01': (i) => (i % 3 === 0 ? 'success' : 'none'),
+  };
+  const counts = {
+    success: { completed: 1, failed: 0, cancelled: 0, running: 0 },
+    failed: { completed: 0, failed: 1, cancelled: 0, running: 0 },
+    mixed: { completed: 1, failed: 1, cancelled: 0, running: 0 },
+    cancelled: { completed: 0, failed: 0, cancelled: 1, running: 0 },
+    running: { completed: 0, failed: 0, cancelled: 0, running: 1 },
+    none: { completed: 0, failed: 0, cancelled: 0, running: 0 },
+  };
+  const rows = machines.map((m) => ({
+    vm_name: m.vm_name,
+    protection: { status: m.protection.status, reason: m.protection.reason },
+    cells: days.map((date, i) => {
+      const outcome = story[m.vm_name](i);
+      const c = counts[outcome];
+      return { date, outcome, jobs: c.completed + c.failed + c.cancelled + c.running, ...c };
+    }),
+  }));
+  return { days, tz: 'UTC', machines: rows, next_cursor: null, total: rows.length };
+}

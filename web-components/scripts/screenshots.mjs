@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Screenshots of the machine details modal's three tabs, of the fleet overview and of the timeline, size
-// distribution and week over week elements, dark and light, from the demo page in
+// Screenshots of the machine details modal's three tabs, of the fleet overview, of the fleet calendar and of the
+// timeline, size distribution and week over week elements, dark and light, from the demo page in
 // headless Chromium, into docs/screenshots/. Needs `npm run build` first (the demo loads the bundle).
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
@@ -49,6 +49,11 @@ try {
     const file = join(out, `fleet-overview-${theme}.png`);
     await fleet.locator('xpath=..').screenshot({ path: file });
     console.log('wrote', file);
+    const calendar = page.locator('bt-fleet-calendar');
+    await calendar.locator('tbody tr').first().waitFor();
+    const calendarFile = join(out, `fleet-calendar-${theme}.png`);
+    await calendar.locator('xpath=..').screenshot({ path: calendarFile });
+    console.log('wrote', calendarFile);
   }
   for (const theme of ['dark', 'light']) {
     await page.goto(`${base}/demo/index.html?theme=${theme}&still`);

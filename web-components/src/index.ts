@@ -6,6 +6,8 @@ export { BtJobProgress } from './job-progress/job-progress.js';
 export { BtJobDetails } from './job-details/job-details.js';
 export { BtBackupTrends } from './backup-trends/backup-trends.js';
 export { BtFleetOverview, SEARCH_DEBOUNCE_MS, SUMMARY_REFRESH_MS, type FleetQueryDetail, type MachineSelectDetail } from './fleet-overview/fleet-overview.js';
+export { BtFleetCalendar, CALENDAR_REFRESH_MS, type CalendarQueryDetail, type DaySelectDetail } from './fleet-calendar/fleet-calendar.js';
+export { cellLabel } from './fleet-calendar/calendar-cells.js';
 export { TelemetryController, mergeLogEntries, queryString, type JobChart, type JobLog, type LoadStatus, type TelemetryListener } from './shared/telemetry-controller.js';
 export { phasesFromPoints, pointsToCsv, summarizePoints } from './shared/chart-data.js';
 export { BtStageChart } from './stage-chart/stage-chart.js';

@@ -180,3 +180,47 @@ export function validatePolicy(body: unknown, prefix = ''): ProtectionPolicyRequ
   }
   return out;
 }
+
+/** `GET /fleet/calendar` days: the last `days` days (in `tz`, default UTC), today included. */
+export const CALENDAR_DAYS = { defaultDays: 30, maxDays: 90 } as const;
+
+/**
+ * How a VM's day went, from the jobs created that day (README, "The fleet calendar"):
+ * `mixed` when some completed and some failed; else `failed` if any failed, `success` if any completed,
+ * `cancelled` if every ended job was cancelled, `running` if none has ended yet, `none` without jobs.
+ */
+export const CALENDAR_OUTCOMES = ['success', 'failed', 'mixed', 'cancelled', 'running', 'none'] as const;
+export type CalendarOutcome = (typeof CALENDAR_OUTCOMES)[number];
+
+/** One VM's day. Counts are of jobs created that day (in the response's `tz`), whatever their repository. */
+export interface CalendarCell {
+  /** `YYYY-MM-DD` in the response's `tz`. */
+  date: string;
+  outcome: CalendarOutcome;
+  jobs: number;
+  failed: number;
+  completed: number;
+  cancelled: number;
+  /** Still running or pending. */
+  running: number;
+}
+
+export interface CalendarMachine {
+  vm_name: string;
+  protection: Pick<Protection, 'status' | 'reason'>;
+  /** One cell per entry of the response's `days`, in that order. */
+  cells: CalendarCell[];
+}
+
+/** `GET /fleet/calendar`: the page `GET /machines` would answer, each VM with one cell per day. */
+export interface FleetCalendarResponse {
+  /** `YYYY-MM-DD` in `tz`, oldest first, today last. */
+  days: string[];
+  /** The IANA time zone the days are in (`UTC` unless asked otherwise). */
+  tz: string;
+  machines: CalendarMachine[];
+  /** Pass as `cursor` for the next page (with the same filters and sort); null on the last page. */
+  next_cursor: string | null;
+  /** VMs matching the filters (all pages). */
+  total: number;
+}

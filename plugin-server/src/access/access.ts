@@ -17,7 +17,7 @@ export interface IngestTarget {
 
 /**
  * What a viewer wants to see: a job (with its VM once known), a VM, the fleet's summary and pushes
- * (`{fleet: true}`: `GET /fleet/summary`, `subscribe {fleet: true}`), or every VM (`{}`: `GET /machines`).
+ * (`{fleet: true}`: `GET /fleet/summary`, `GET /fleet/calendar`, `subscribe {fleet: true}`), or every VM (`{}`: `GET /machines`).
  */
 export interface ViewerTarget {
   job_id?: string;

@@ -1,5 +1,5 @@
 import {
-  PROTECTION_STATUSES, type FleetSummary, type FleetWindow, type Machine, type MachineListResponse, type MachineSort, type ProtectionStatus,
+  PROTECTION_STATUSES, type FleetSummary, type FleetWindow, type Machine, type MachineListResponse, type MachineSort, type Protection, type ProtectionStatus,
 } from '@backup-telemetry/contract';
 import type { Knex } from 'knex';
 import type { EndedStatus } from '../fleet/summary.js';
@@ -57,15 +57,20 @@ function policyOf(raw: Record<string, unknown>): PolicyRow | null {
   return policyFromDb(Object.fromEntries(POLICY_COLUMNS.map((c) => [c, raw[`p_${c}`]])));
 }
 
+/** One page of VM rows (summary and policy columns) in the listing's order, its next cursor and the count of matches. */
+export interface MachinePage {
+  rows: Record<string, unknown>[];
+  next_cursor: string | null;
+  total: number;
+}
+
 /**
- * `GET /machines`: one page of VMs, driven by `machine_summaries` (every VM with a job has one,
- * written with its `backup_machines` row). The page is found on narrow rows (name and sort key, the
- * policy joined only for the status) and only its rows are then joined to their summary, policy and
- * facts. Three reads: the page, the count of matches, and the page's newest jobs by the ids the
- * summaries name (no chart JSON).
+ * The page of VMs `GET /machines` (and `GET /fleet/calendar`) answers, driven by `machine_summaries`
+ * (every VM with a job has one, written with its `backup_machines` row). The page is found on narrow
+ * rows (name and sort key, the policy joined only for the status) and only its rows are then joined
+ * to their summary, policy and facts. Two reads: the page and the count of matches.
  */
-export async function listMachinePage(store: Store, rawQuery: Record<string, unknown>, nowMs: number, defaults: DefaultPolicy): Promise<MachineListResponse> {
-  const query = parseMachineQuery(rawQuery);
+export async function machinePage(store: Store, query: MachineListQuery, nowMs: number, defaults: DefaultPolicy): Promise<MachinePage> {
   const { knex, tables } = store;
   const status = protectionStatusSql(nowMs, defaults);
   const key = sortKey(query.sort, status);
@@ -86,16 +91,37 @@ export async function listMachinePage(store: Store, rawQuery: Record<string, unk
   const counted = matching(store, query, status, false).count({ n: '*' }).first();
   const [rows, total] = await Promise.all([rowsQuery as Promise<Record<string, unknown>[]>, counted]);
   const shown = rows.slice(0, query.limit);
-  const jobs = await store.jobs.listedByIds(knex, shown.map((r) => r.last_job_id).filter((id): id is string => typeof id === 'string'));
-  const machines = shown.map((raw): Machine => {
+  const lastShown = shown[shown.length - 1];
+  return {
+    rows: shown,
+    next_cursor: rows.length > query.limit && lastShown
+      ? encodeCursor(query.sort, query.order, { key: key ? Number(lastShown.sort_key) : null, vm_name: String(lastShown.vm_name) })
+      : null,
+    total: Number((total as { n?: unknown } | undefined)?.n ?? 0),
+  };
+}
+
+/** The protection of a page row (its summary and policy columns). */
+export function pageRowProtection(raw: Record<string, unknown>, defaults: DefaultPolicy, nowMs: number): Protection {
+  const summary = {
+    first_seen_at: Number(raw.first_seen_at),
+    last_success_at: num(raw.last_success_at),
+    last_ended_status: (raw.last_ended_status as EndedStatus | null) ?? null,
+    last_failure_error: (raw.last_failure_error as string | null) ?? null,
+    consecutive_failures: Number(raw.consecutive_failures),
+  };
+  return machineProtection(summary, policyOf(raw), defaults, nowMs);
+}
+
+/**
+ * `GET /machines`: one page of VMs (`machinePage`) with their facts, protection and newest job, read
+ * by the ids the summaries name (no chart JSON): three reads in all.
+ */
+export async function listMachinePage(store: Store, rawQuery: Record<string, unknown>, nowMs: number, defaults: DefaultPolicy): Promise<MachineListResponse> {
+  const { rows, next_cursor, total } = await machinePage(store, parseMachineQuery(rawQuery), nowMs, defaults);
+  const jobs = await store.jobs.listedByIds(store.knex, rows.map((r) => r.last_job_id).filter((id): id is string => typeof id === 'string'));
+  const machines = rows.map((raw): Machine => {
     const last = typeof raw.last_job_id === 'string' ? jobs.get(raw.last_job_id) : undefined;
-    const summary = {
-      first_seen_at: Number(raw.first_seen_at),
-      last_success_at: num(raw.last_success_at),
-      last_ended_status: (raw.last_ended_status as EndedStatus | null) ?? null,
-      last_failure_error: (raw.last_failure_error as string | null) ?? null,
-      consecutive_failures: Number(raw.consecutive_failures),
-    };
     return {
       vm_name: String(raw.vm_name),
       cpu_count: num(raw.cpu_count),
@@ -104,17 +130,10 @@ export async function listMachinePage(store: Store, rawQuery: Record<string, unk
       disks: readJson(raw.disks) ?? [],
       updated_at: iso(num(raw.m_updated_at)),
       last_job: last ? toBackupJob(last.job, last.disks, nowMs) : null,
-      protection: machineProtection(summary, policyOf(raw), defaults, nowMs),
+      protection: pageRowProtection(raw, defaults, nowMs),
     };
   });
-  const lastShown = shown[shown.length - 1];
-  return {
-    machines,
-    next_cursor: rows.length > query.limit && lastShown
-      ? encodeCursor(query.sort, query.order, { key: key ? Number(lastShown.sort_key) : null, vm_name: String(lastShown.vm_name) })
-      : null,
-    total: Number((total as { n?: unknown } | undefined)?.n ?? 0),
-  };
+  return { machines, next_cursor, total };
 }
 
 const WINDOWS_MS = { '24h': 24 * 3_600_000, '7d': 7 * 24 * 3_600_000, '30d': 30 * 24 * 3_600_000 } as const;
