@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { machineProtection } from '../src/protection/machine.js';
-import { protectionStatusSql, severitySql, STATUS_SEVERITY } from '../src/protection/status-sql.js';
+import { policyBounds, protectionStatusSql, severitySql, statusPrefilterSql, STATUS_SEVERITY } from '../src/protection/status-sql.js';
+import type { ProtectionStatus } from '@backup-telemetry/contract';
 import type { PolicyRow } from '../src/store/policies.js';
 import { backends, migratedPlugin } from './support/backends.js';
 
@@ -84,6 +85,26 @@ for (const backend of backends()) {
         seen.add(expected);
       }
       assert.deepEqual([...seen].sort(), [...STATUS_SEVERITY].sort(), 'the cases reach every status');
+    });
+
+    it('finds the same VMs for every status filter with the cheap prefilter before the CASE as with the CASE alone', async () => {
+      const { knex, tables } = hub.plugin.store;
+      const status = protectionStatusSql(NOW, DEFAULTS);
+      const policies = [...rows.values()].map((r) => r.policy).filter((p) => p !== null && p.rpo_hours !== null);
+      const bounds = policyBounds(DEFAULTS, {
+        min_rpo_hours: policies.length ? Math.min(...policies.map((p) => p!.rpo_hours!)) : null,
+        min_due_minutes: policies.length ? Math.min(...policies.map((p) => p!.rpo_hours! * 60 + p!.grace_minutes)) : null,
+      });
+      const filters: ProtectionStatus[][] = [['at_risk'], ['warning'], ['pending'], ['at_risk', 'warning'], ['pending', 'at_risk'], ['protected'], ['warning', 'unmonitored']];
+      for (const statuses of filters) {
+        const base = () => knex(`${tables.machineSummaries} as s`).leftJoin(`${tables.policies} as p`, 's.vm_name', 'p.vm_name')
+          .whereRaw(`${status.sql} IN (${statuses.map(() => '?').join(', ')})`, [...status.bindings, ...statuses]).orderBy('s.vm_name').pluck('s.vm_name');
+        const expected = await base();
+        const prefilter = statusPrefilterSql(statuses, NOW, bounds);
+        const got = prefilter ? await base().whereRaw(prefilter.sql, prefilter.bindings) : expected;
+        assert.deepEqual(got, expected, statuses.join(','));
+        if (statuses.includes('at_risk')) assert.ok(expected.length > 0);
+      }
     });
   });
 }

@@ -56,3 +56,45 @@ export function severitySql(status: SqlExpression): SqlExpression {
     bindings: status.bindings,
   };
 }
+
+/** The shortest RPO and RPO + grace any monitored VM has (the default's and every policy's), in ms; null: none monitored. */
+export interface PolicyBounds {
+  min_rpo_ms: number | null;
+  min_due_ms: number | null;
+}
+
+/** `PolicyBounds` of the default policy and the `machine_policies` rows (one small aggregate read). */
+export function policyBounds(defaults: DefaultPolicy, policies: { min_rpo_hours: number | null; min_due_minutes: number | null }): PolicyBounds {
+  const rpos = [defaults.rpo_hours === null ? null : defaults.rpo_hours * 3_600_000, policies.min_rpo_hours === null ? null : policies.min_rpo_hours * 3_600_000]
+    .filter((v): v is number => v !== null);
+  const dues = [defaults.rpo_hours === null ? null : defaults.rpo_hours * 3_600_000 + defaults.grace_minutes * 60_000, policies.min_due_minutes === null ? null : policies.min_due_minutes * 60_000]
+    .filter((v): v is number => v !== null);
+  return { min_rpo_ms: rpos.length ? Math.min(...rpos) : null, min_due_ms: dues.length ? Math.min(...dues) : null };
+}
+
+/**
+ * A cheap condition every VM of `statuses` meets (over `s` and `p`, as `protectionStatusSql`), put
+ * before the status CASE so that a filtered page evaluates the CASE on candidate rows only:
+ * `at_risk` needs no success, or one older than the shortest RPO + grace, or a schedule; `warning` a
+ * success older than the shortest RPO, or a newest end that failed or was cancelled; `pending` no
+ * success. `protected` and `unmonitored` have no such bound (null: no prefilter).
+ */
+export function statusPrefilterSql(statuses: readonly ProtectionStatus[], nowMs: number, bounds: PolicyBounds): SqlExpression | null {
+  const parts: SqlExpression[] = [];
+  for (const status of new Set(statuses)) {
+    if (status === 'protected' || status === 'unmonitored') return null;
+    if (status === 'pending') parts.push({ sql: 's.last_success_at IS NULL', bindings: [] });
+    if (status === 'at_risk') {
+      parts.push(bounds.min_due_ms === null
+        ? { sql: '1 = 0', bindings: [] }
+        : { sql: '(s.last_success_at IS NULL OR s.last_success_at < ? OR p.next_expected_at IS NOT NULL)', bindings: [nowMs - bounds.min_due_ms] });
+    }
+    if (status === 'warning') {
+      parts.push(bounds.min_rpo_ms === null
+        ? { sql: '1 = 0', bindings: [] }
+        : { sql: "(s.last_success_at < ? OR s.last_ended_status IN ('failed', 'cancelled'))", bindings: [nowMs - bounds.min_rpo_ms] });
+    }
+  }
+  if (parts.length === 0) return null;
+  return { sql: `(${parts.map((p) => p.sql).join(' OR ')})`, bindings: parts.flatMap((p) => p.bindings) };
+}

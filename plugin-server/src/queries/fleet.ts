@@ -4,7 +4,7 @@ import {
 import type { Knex } from 'knex';
 import type { EndedStatus } from '../fleet/summary.js';
 import { machineProtection } from '../protection/machine.js';
-import { protectionStatusSql, severitySql, type DefaultPolicy, type SqlExpression } from '../protection/status-sql.js';
+import { policyBounds, protectionStatusSql, severitySql, statusPrefilterSql, type DefaultPolicy, type PolicyBounds, type SqlExpression } from '../protection/status-sql.js';
 import { readJson } from '../store/dialect.js';
 import { OUTCOME_BUCKET_MS } from '../store/migrations/008_protection.js';
 import { policyFromDb, type PolicyRow } from '../store/policies.js';
@@ -30,10 +30,12 @@ function sortKey(sort: MachineSort, status: SqlExpression): SqlExpression | null
  * Machine summaries filtered by `status` and `q`: the rows a listing pages through. Joined to their
  * policies only when the status is asked for (`withPolicy`), since only the status needs them.
  */
-function matching(store: Store, query: Pick<MachineListQuery, 'statuses' | 'q'>, status: SqlExpression, withPolicy: boolean): Knex.QueryBuilder {
+function matching(store: Store, query: Pick<MachineListQuery, 'statuses' | 'q'>, status: SqlExpression, withPolicy: boolean, prefilter: SqlExpression | null = null): Knex.QueryBuilder {
   const { knex, tables } = store;
   const q = knex(`${tables.machineSummaries} as s`);
   if (withPolicy || query.statuses) q.leftJoin(`${tables.policies} as p`, 'p.vm_name', 's.vm_name');
+  // A cheap bound first: the CASE then runs on candidate rows only (a filter for at-risk VMs reads few).
+  if (prefilter) q.whereRaw(prefilter.sql, prefilter.bindings);
   if (query.statuses) q.whereRaw(`${status.sql} IN (${query.statuses.map(() => '?').join(', ')})`, [...status.bindings, ...query.statuses]);
   if (query.q !== null) q.whereRaw(`LOWER(s.vm_name) LIKE ? ESCAPE '${LIKE_ESCAPE}'`, [containsPattern(query.q)]);
   return q;
@@ -64,6 +66,13 @@ export interface MachinePage {
   total: number;
 }
 
+/** The shortest RPO and RPO + grace in force (the default and every VM's own policy). */
+async function boundsOf(store: Store, defaults: DefaultPolicy): Promise<PolicyBounds> {
+  const row = await store.knex(store.tables.policies).whereNotNull('rpo_hours')
+    .min({ min_rpo_hours: 'rpo_hours' }).min({ min_due_minutes: store.knex.raw('rpo_hours * 60 + grace_minutes') }).first();
+  return policyBounds(defaults, { min_rpo_hours: row?.min_rpo_hours == null ? null : Number(row.min_rpo_hours), min_due_minutes: row?.min_due_minutes == null ? null : Number(row.min_due_minutes) });
+}
+
 /**
  * The page of VMs `GET /machines` (and `GET /fleet/calendar`) answers, driven by `machine_summaries`
  * (every VM with a job has one, written with its `backup_machines` row). The page is found on narrow
@@ -73,9 +82,10 @@ export interface MachinePage {
 export async function machinePage(store: Store, query: MachineListQuery, nowMs: number, defaults: DefaultPolicy): Promise<MachinePage> {
   const { knex, tables } = store;
   const status = protectionStatusSql(nowMs, defaults);
+  const prefilter = query.statuses ? statusPrefilterSql(query.statuses, nowMs, await boundsOf(store, defaults)) : null;
   const key = sortKey(query.sort, status);
   const dir = query.order;
-  const page = matching(store, query, status, query.sort === 'status')
+  const page = matching(store, query, status, query.sort === 'status', prefilter)
     .select('s.vm_name', knex.raw(`${key ? key.sql : 'NULL'} AS sort_key`, key ? key.bindings : []));
   afterCursor(page, query, key);
   if (key) page.orderByRaw(`${key.sql} ${dir}, s.vm_name ${dir}`, key.bindings);
@@ -88,7 +98,7 @@ export async function machinePage(store: Store, query: MachineListQuery, nowMs: 
     .select('page.sort_key', ...SUMMARY_COLUMNS.map((c) => `s.${c}`), ...POLICY_COLUMNS.map((c) => `p.${c} as p_${c}`))
     .select('m.cpu_count', 'm.memory_bytes', 'm.os', 'm.disks', 'm.updated_at as m_updated_at')
     .orderBy([...(key ? [{ column: 'page.sort_key', order: dir }] : []), { column: 'page.vm_name', order: dir }]);
-  const counted = matching(store, query, status, false).count({ n: '*' }).first();
+  const counted = matching(store, query, status, false, prefilter).count({ n: '*' }).first();
   const [rows, total] = await Promise.all([rowsQuery as Promise<Record<string, unknown>[]>, counted]);
   const shown = rows.slice(0, query.limit);
   const lastShown = shown[shown.length - 1];
