@@ -10,7 +10,7 @@ import { QUICK } from '../lib/env.mjs';
 import { fmt, median } from '../lib/stats.mjs';
 import { fleetNeeds, measureCpuPerUpdate, vmsPerCore } from './capacity.mjs';
 import { dropFleet, fleetLocation, openFleet } from './fleet-db.mjs';
-import { measureReads, measureSweep } from './reads.mjs';
+import { measureReads, measureScrape, measureSweep } from './reads.mjs';
 
 const KEEP = process.env.BENCH_KEEP === '1';
 const SIZES = QUICK
@@ -52,9 +52,11 @@ async function onBackend(backend, log) {
     const reads = await measureReads(plugin, shape, { rounds: QUICK ? 20 : 200, warmup: QUICK ? 2 : 10 });
     for (const [name, r] of Object.entries(reads)) log(`  ${backend} ${name}: ${r.why ?? `p50 ${fmt.ms(r.p50)}, p99 ${fmt.ms(r.p99)} (${fmt.x(r.ratio)} by-id)`}`);
     const sweep = await measureSweep(plugin, now(), QUICK ? 3 : 9);
-    log(`  ${backend} at-risk sweep SELECT: median ${fmt.ms(median(sweep.ms))}, ${sweep.at_risk} VMs at risk`);
+    log(`  ${backend} at-risk sweep pass: median ${fmt.ms(median(sweep.ms))}, first pass ${fmt.ms(sweep.ms[0])} with ${sweep.first_changes} changes, ${sweep.at_risk} VMs at risk`);
+    const scrape = await measureScrape(plugin, QUICK ? 2 : 5);
+    log(`  ${backend} /metrics scrape with the per-VM series: median ${fmt.ms(median(scrape.ms))}, max ${fmt.ms(Math.max(...scrape.ms))}, ${scrape.series} bt_machine_ series, ${scrape.bytes} bytes`);
     const sizes = backend === 'mariadb' ? await innodbSizes(location.prefix, shape) : null;
-    return { backend, shape, reused, steps, reads, sweep, sizes, seconds: (performance.now() - t0) / 1000 };
+    return { backend, shape, reused, steps, reads, sweep, scrape, sizes, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await plugin.close();
     if (!KEEP) await dropFleet(location);
@@ -82,7 +84,7 @@ export async function run({ log }) {
   const missing = Object.entries(m.reads).filter(([, r]) => r.why).map(([name]) => name);
   const worstP99 = Math.max(...fleetReads.map(([, r]) => r.p99));
   const worstRatio = Math.max(...fleetReads.map(([, r]) => r.ratio));
-  const sweepMs = median(m.sweep.ms);
+  const sweepMs = Math.max(...m.sweep.ms); // the slowest pass, the first with its changes included
   const met = worstP99 <= TARGET_P99_MS && worstRatio <= TARGET_RATIO && sweepMs < TARGET_SWEEP_MS;
 
   const bytesPerJob = (storage?.day ?? NaN) + (m.sizes?.jobIndexBytes ?? 0);
@@ -108,8 +110,9 @@ export async function run({ log }) {
   return {
     id: 'fleet',
     title: '8. Fleet reads and capacity',
-    setup: `MariaDB: ${shapeText(m)}; SQLite: ${shapeText(backends.sqlite)}; generated in SQL (bench/fleet/generate.mjs: 90 % completed, 7 % failed with error text, 3 % cancelled, every 50th VM stopped 4 days ago, every 500th never succeeded, metrics JSON on every 10th completed job), summaries built by fleet/rebuild.ts; reads over HTTP from a real plugin in Express (fetch, keep-alive), ${m.reads[BASELINE].n} interleaved rounds after warm-up, a random VM or job each round; p99 ratio against GET /backups/:id in the same run; the sweep is the SELECT protection/sweep.ts runs (the status CASE of protection/status-sql.ts over summaries LEFT JOIN policies), then one conditional UPDATE per VM that changed; default policy 24 h + 60 min; GET /fleet/calendar (issue #19) is measured beside the reads issue #16 targets and not counted in the verdict`,
-    rows: [...readRows(m), ...readRows(backends.sqlite), ...Object.values(backends).map((b) => ({ database: b.backend === 'mariadb' ? 'MariaDB' : 'SQLite', read: `at-risk sweep SELECT over ${b.shape.vms.toLocaleString('en-US')} VMs (${b.sweep.at_risk} at risk)`, p50: fmt.ms(median(b.sweep.ms)), p99: `max ${fmt.ms(Math.max(...b.sweep.ms))} of ${b.sweep.ms.length}`, 'p99 / by-id p99': '–', 'answer bytes': '–' }))],
+    setup: `MariaDB: ${shapeText(m)}; SQLite: ${shapeText(backends.sqlite)}; generated in SQL (bench/fleet/generate.mjs: 90 % completed, 7 % failed with error text, 3 % cancelled, every 50th VM stopped 4 days ago, every 500th never succeeded, metrics JSON on every 10th completed job), summaries built by fleet/rebuild.ts; reads over HTTP from a real plugin in Express (fetch, keep-alive), ${m.reads[BASELINE].n} interleaved rounds after warm-up, a random VM or job each round; p99 ratio against GET /backups/:id in the same run; the sweep is protection/sweep.ts's pass as the stale detector runs it (the status CASE over summaries LEFT JOIN policies, then one conditional UPDATE per VM that changed); default policy 24 h + 60 min; GET /fleet/calendar (issue #19) is measured beside the reads issue #16 targets and not counted in the verdict`,
+    rows: [...readRows(m), ...readRows(backends.sqlite), ...Object.values(backends).map((b) => ({ database: b.backend === 'mariadb' ? 'MariaDB' : 'SQLite', read: `at-risk sweep pass over ${b.shape.vms.toLocaleString('en-US')} VMs (${b.sweep.at_risk} at risk; first pass ${fmt.ms(b.sweep.ms[0])}, ${b.sweep.first_changes} changes)`, p50: fmt.ms(median(b.sweep.ms)), p99: `max ${fmt.ms(Math.max(...b.sweep.ms))} of ${b.sweep.ms.length}`, 'p99 / by-id p99': '–', 'answer bytes': '–' })),
+      ...Object.values(backends).map((b) => ({ database: b.backend === 'mariadb' ? 'MariaDB' : 'SQLite', read: `/metrics scrape, per-VM series read from the store (${b.scrape.series.toLocaleString('en-US')} bt_machine_ series; issue #17: under 1 s)`, p50: fmt.ms(median(b.scrape.ms)), p99: `max ${fmt.ms(Math.max(...b.scrape.ms))} of ${b.scrape.ms.length}`, 'p99 / by-id p99': '–', 'answer bytes': fmt.int(b.scrape.bytes) }))],
     extra: [buildRows, capacityRows, fleetRows],
     target: {
       text: `MariaDB: every fleet read ≤ ${TARGET_P99_MS} ms p99 and ≤ ${TARGET_RATIO}× the by-id p99; at-risk sweep < 1 s`,

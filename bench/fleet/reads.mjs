@@ -88,22 +88,38 @@ export async function measureReads(plugin, shape, { rounds, warmup }) {
 }
 
 /**
- * The at-risk sweep's SELECT over every VM (protection/status-sql.ts `protectionStatusSql` over the
- * summaries LEFT JOIN the policies, status `at_risk`), timed `times` times; h1's protection/sweep.ts
- * is not merged on this branch, so its SELECT stands in for it.
+ * The at-risk sweep as the stale detector runs it (protection/sweep.ts `sweepProtection`: the
+ * status CASE over summaries LEFT JOIN policies, then one conditional UPDATE per VM that changed),
+ * `times` passes: the first records the VMs already at risk (on a freshly built fleet, one UPDATE each),
+ * the others find nothing new. A kept fleet reused later has them recorded already.
  */
 export async function measureSweep(plugin, nowMs, times) {
-  const { protectionStatusSql } = await import(new URL('../../plugin-server/dist/protection/status-sql.js', import.meta.url).href);
-  const { knex, tables } = plugin.store;
-  const status = protectionStatusSql(nowMs, { rpo_hours: 24, grace_minutes: 60 });
-  const sql = `SELECT s.vm_name, s.protection_state FROM ?? s LEFT JOIN ?? p ON p.vm_name = s.vm_name WHERE ${status.sql} = 'at_risk'`;
+  const { sweepProtection } = await import(new URL('../../plugin-server/dist/protection/sweep.js', import.meta.url).href);
+  const { defaultLogger } = await import('@backup-telemetry/plugin-server');
+  const logger = defaultLogger('silent');
   const out = [];
-  let found = 0;
+  let changed = 0;
+  let atRisk = 0;
   for (let i = 0; i < times; i++) {
     const t0 = performance.now();
-    const res = await knex.raw(sql, [tables.machineSummaries, tables.policies, ...status.bindings]);
+    const pass = await sweepProtection(plugin.store, plugin.events, logger, plugin.metrics, { rpo_hours: 24, grace_minutes: 60 }, nowMs);
     out.push(performance.now() - t0);
-    found = (Array.isArray(res[0]) ? res[0] : res).length;
+    if (i === 0) changed = pass.at_risk.length + pass.protected.length;
   }
-  return { ms: out, at_risk: found };
+  const [{ n }] = await plugin.store.knex(plugin.store.tables.machineSummaries).where('protection_state', 'at_risk').count({ n: '*' });
+  atRisk = Number(n);
+  return { ms: out, at_risk: atRisk, first_changes: changed };
+}
+
+/** `GET /metrics` of the plugin's registry with the per-VM series read from the store, `times` scrapes: time, series and bytes. */
+export async function measureScrape(plugin, times) {
+  const out = [];
+  let text = '';
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    text = await plugin.metrics.registry.metrics();
+    out.push(performance.now() - t0);
+  }
+  const series = text.split('\n').filter((l) => l.startsWith('bt_machine_')).length;
+  return { ms: out, series, bytes: Buffer.byteLength(text) };
 }

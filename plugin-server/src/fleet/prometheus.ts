@@ -73,15 +73,18 @@ export async function readFleetSeries(store: Store, defaults: DefaultPolicy, now
  * a 10,000-VM fleet costs the database a few queries per interval however often it is scraped.
  */
 export function cachedFleetSeries(read: () => Promise<FleetSnapshot>, cacheMs: number, now: () => number = Date.now): FleetSeriesSource {
-  let cached: { at: number; snapshot: Promise<FleetSnapshot> } | null = null;
+  let cached: { at: number; snapshot: Promise<FleetSnapshot>; settled: boolean } | null = null;
   return () => {
     const t = now();
-    if (!cached || t - cached.at >= cacheMs || t < cached.at) { // a clock set back refreshes too
+    // A read in flight is shared (the gauges of one scrape collect together), then kept `cacheMs`; a clock set back refreshes.
+    const fresh = cached && (!cached.settled || (t - cached.at < cacheMs && t >= cached.at));
+    if (!fresh) {
       const snapshot = read();
-      cached = { at: t, snapshot };
-      snapshot.catch(() => { if (cached?.snapshot === snapshot) cached = null; });
+      const entry = { at: t, snapshot, settled: false };
+      cached = entry;
+      snapshot.then(() => { entry.settled = true; }, () => { if (cached === entry) cached = null; });
     }
-    return cached.snapshot;
+    return cached!.snapshot;
   };
 }
 
