@@ -176,6 +176,13 @@ for (const backend of backends()) {
         assert.ok(expected > 0);
         assert.equal(risky.names.length, expected);
         assert.ok(risky.totals.every((n) => n === expected));
+        // Filtered and sorted by a date, both ways: the matches in the full listing's order, page by page.
+        for (const order of ['asc', 'desc'] as const) {
+          const all = (await list(t.hub, { sort: 'last_success', order, limit: 500 })).machines
+            .filter((m) => ['at_risk', 'warning'].includes(m.protection.status)).map((m) => m.vm_name);
+          const paged = await walk(t.hub, { status: 'at_risk,warning', sort: 'last_success', order, limit: 3 });
+          assert.deepEqual(paged.names, all, `at_risk,warning by last_success ${order}`);
+        }
       } finally {
         await t.hub.close();
       }

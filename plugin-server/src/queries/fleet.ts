@@ -66,6 +66,9 @@ export interface MachinePage {
   total: number;
 }
 
+/** A LIMIT no fleet reaches (within SQLite's signed 64-bit LIMIT). */
+const MATERIALIZE_ALL = 1e15;
+
 /** The shortest RPO and RPO + grace in force (the default and every VM's own policy). */
 async function boundsOf(store: Store, defaults: DefaultPolicy): Promise<PolicyBounds> {
   const row = await store.knex(store.tables.policies).whereNotNull('rpo_hours')
@@ -85,11 +88,23 @@ export async function machinePage(store: Store, query: MachineListQuery, nowMs: 
   const prefilter = query.statuses ? statusPrefilterSql(query.statuses, nowMs, await boundsOf(store, defaults)) : null;
   const key = sortKey(query.sort, status);
   const dir = query.order;
-  const page = matching(store, query, status, query.sort === 'status', prefilter)
+  const withPolicy = query.sort === 'status' || query.statuses !== null;
+  const candidates = matching(store, query, status, query.sort === 'status', prefilter)
     .select('s.vm_name', knex.raw(`${key ? key.sql : 'NULL'} AS sort_key`, key ? key.bindings : []));
-  afterCursor(page, query, key);
-  if (key) page.orderByRaw(`${key.sql} ${dir}, s.vm_name ${dir}`, key.bindings);
-  else page.orderBy('s.vm_name', dir);
+  afterCursor(candidates, query, key);
+  let page: Knex.QueryBuilder;
+  if (key && withPolicy) {
+    // The matches first, then their sort: with the policy in the WHERE, MariaDB would otherwise sort every
+    // summary row before joining the policies to filter (22 ms instead of 6 for a 10,000-VM fleet). The
+    // inner LIMIT keeps the derived table from being merged back into one sorted scan.
+    candidates.limit(MATERIALIZE_ALL);
+    page = knex.from(candidates.as('candidates')).select('vm_name', 'sort_key')
+      .orderBy([{ column: 'sort_key', order: dir }, { column: 'vm_name', order: dir }]);
+  } else {
+    page = candidates;
+    if (key) page.orderByRaw(`${key.sql} ${dir}, s.vm_name ${dir}`, key.bindings);
+    else page.orderBy('s.vm_name', dir);
+  }
   page.limit(query.limit + 1);
   const rowsQuery = knex.from(page.as('page'))
     .join(`${tables.machineSummaries} as s`, 's.vm_name', 'page.vm_name')
