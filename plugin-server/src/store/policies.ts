@@ -62,18 +62,6 @@ export function policyQueries(tables: Tables) {
       const raw = await db(policies).where({ vm_name: vmName }).first();
       return raw ? policyFromDb(raw) : null;
     },
-    async findMany(db: Db, vmNames: readonly string[]): Promise<Map<string, PolicyRow>> {
-      const out = new Map<string, PolicyRow>();
-      if (vmNames.length === 0) return out;
-      for (const raw of await db(policies).whereIn('vm_name', vmNames)) {
-        const row = policyFromDb(raw);
-        out.set(row.vm_name, row);
-      }
-      return out;
-    },
-    async all(db: Db): Promise<Map<string, PolicyRow>> {
-      return new Map((await db(policies).select('*')).map((raw: Record<string, unknown>) => [String(raw.vm_name), policyFromDb(raw)]));
-    },
     /** Replaces the VM's policy. */
     async upsert(db: Db, row: PolicyRow): Promise<void> {
       await db(policies).insert(row).onConflict('vm_name').merge();
