@@ -24,7 +24,8 @@ function knexLog(logger: Logger | undefined) {
 }
 
 /**
- * Builds a knex instance from `mysql://user:pass@host:port/db` or `sqlite:<path>` (`sqlite::memory:`
+ * Builds a knex instance from `mysql://user:pass@host:port/db`, `postgres://user:pass@host:port/db`
+ * or `sqlite:<path>` (`sqlite::memory:`
  * for an in-memory database).
  */
 export function knexFromUrl(url: string, options: ConnectOptions = {}): Knex {
@@ -72,5 +73,23 @@ export function knexFromUrl(url: string, options: ConnectOptions = {}): Knex {
       pool: { min: 0, max: options.poolMax ?? 10 },
     });
   }
-  throw new Error(`DATABASE_URL must start with mysql:// or sqlite: (got ${JSON.stringify(url.replace(/\/\/[^@]*@/, '//***@'))})`);
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const u = new URL(url);
+    return knexFactory({
+      client: 'pg',
+      connection: {
+        host: u.hostname,
+        port: u.port ? Number(u.port) : 5432,
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: u.pathname.replace(/^\//, '') || undefined,
+        connectionTimeoutMillis: acquireConnectionTimeout,
+        application_name: 'backup-telemetry',
+      },
+      acquireConnectionTimeout,
+      log: knexLog(options.logger),
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    });
+  }
+  throw new Error(`DATABASE_URL must start with mysql://, postgres:// or sqlite: (got ${JSON.stringify(url.replace(/\/\/[^@]*@/, '//***@'))})`);
 }

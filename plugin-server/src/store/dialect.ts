@@ -1,13 +1,49 @@
 import type { Knex } from 'knex';
 
 /**
- * The few places MySQL/MariaDB and SQLite differ, kept in one module: JSON columns (mysql2 returns
- * them parsed, SQLite as text), row locks (MySQL only), and which errors mean "database unreachable".
+ * The few places MySQL/MariaDB, PostgreSQL and SQLite differ, kept in one module: JSON columns
+ * (mysql2 and pg return them parsed, SQLite as text), row locks (not on SQLite, whose transactions
+ * hold the whole database), and which errors mean "database unreachable".
  */
-export function isMysql(knex: Knex): boolean {
+export type Dialect = 'mysql' | 'postgres' | 'sqlite';
+
+export function dialectOf(knex: Knex): Dialect {
   const client = knex.client.config.client;
-  const name = typeof client === 'string' ? client : client?.name ?? '';
-  return /mysql/i.test(String(name)) || /mysql/i.test(knex.client.dialect ?? '');
+  const name = `${typeof client === 'string' ? client : client?.name ?? ''} ${knex.client.dialect ?? ''}`;
+  if (/mysql/i.test(name)) return 'mysql';
+  if (/pg|postgres/i.test(name)) return 'postgres';
+  return 'sqlite';
+}
+
+export function isMysql(knex: Knex): boolean {
+  return dialectOf(knex) === 'mysql';
+}
+
+export function isPostgres(knex: Knex): boolean {
+  return dialectOf(knex) === 'postgres';
+}
+
+/**
+ * PostgreSQL compares text byte for byte under any deterministic collation, but sorts by the
+ * database's locale; identity columns get the "C" collation so that they sort by code point, as
+ * MariaDB's binary collation and SQLite do, and every listing comes back in the same order.
+ */
+export const POSTGRES_EXACT_COLLATION = 'C';
+
+/**
+ * On PostgreSQL, gives every `varchar` column of `table` the "C" collation (knex has no collation
+ * modifier there); elsewhere nothing. Run by the migration that creates the table, while it is
+ * empty or small.
+ */
+export async function collateTextExactly(knex: Knex, table: string): Promise<void> {
+  if (!isPostgres(knex)) return;
+  const { rows } = (await knex.raw(
+    "SELECT column_name AS name, character_maximum_length AS length FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND data_type = 'character varying' ORDER BY ordinal_position",
+    [table],
+  )) as { rows: { name: string; length: number | null }[] };
+  if (rows.length === 0) return;
+  const alter = rows.map((c) => `ALTER COLUMN ?? TYPE varchar${c.length ? `(${Number(c.length)})` : ''} COLLATE "${POSTGRES_EXACT_COLLATION}"`).join(', ');
+  await knex.raw(`ALTER TABLE ?? ${alter}`, [table, ...rows.map((c) => c.name)]);
 }
 
 /** Binary NO PAD collations, best first: MariaDB ≥ 10.2, MySQL ≥ 8.0. */
@@ -35,15 +71,18 @@ export function writeJson(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-/** Locks selected rows until commit on MySQL; SQLite transactions already hold the whole database. */
+/** Locks selected rows until commit (MySQL, PostgreSQL); SQLite transactions already hold the whole database. */
 export function forUpdate<T extends Knex.QueryBuilder>(knex: Knex, query: T): T {
-  return (isMysql(knex) ? query.forUpdate() : query) as T;
+  return (dialectOf(knex) !== 'sqlite' ? query.forUpdate() : query) as T;
 }
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE',
   'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
   'ER_ACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR',
+  // PostgreSQL SQLSTATEs: connection exceptions, too many connections, shutting down, starting up,
+  // unknown database, authentication failed.
+  '08000', '08001', '08003', '08004', '08006', '53300', '57P01', '57P02', '57P03', '3D000', '28P01', '28000',
 ]);
 
 /** True when an error means the database cannot be reached now (pool timeout, lost connection). */
@@ -53,11 +92,12 @@ export function isUnavailable(error: unknown): boolean {
   if (e.name === 'KnexTimeoutError') return true;
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
   if (e.fatal === true) return true;
-  return /Connection lost|connect ECONNREFUSED|Pool is closed|acquire/i.test(e.message ?? '');
+  return /Connection lost|connect ECONNREFUSED|Pool is closed|acquire|Connection terminated|not queryable|timeout expired/i.test(e.message ?? '');
 }
 
 /** Deadlocks and lock waits: the transaction can simply be run again. */
 export function isRetryable(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+  // PostgreSQL: deadlock detected, serialization failure, lock not available.
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === '40P01' || code === '40001' || code === '55P03';
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { summaryQueries } from '../fleet/summaries.js';
-import { isMysql } from './dialect.js';
+import { dialectOf } from './dialect.js';
 import { knexIngestTransaction, type IngestTransaction } from './ingest-tx.js';
 import { insightQueries } from './insight.js';
 import { jobLogQueries } from './job-log.js';
@@ -16,7 +16,9 @@ import { tableNames, type Tables } from './tables.js';
 /** Every query of one plugin instance, bound to its table prefix. */
 export function createStore(knex: Knex, prefix = '') {
   const tables: Tables = tableNames(prefix);
-  const sqlite = !isMysql(knex);
+  const dialect = dialectOf(knex);
+  const sqlite = dialect === 'sqlite';
+  const mysql = dialect === 'mysql';
   /**
    * On SQLite a write transaction takes the write lock first (like BEGIN IMMEDIATE), so two
    * processes sharing the file wait for each other instead of failing with SQLITE_BUSY when both
@@ -25,9 +27,9 @@ export function createStore(knex: Knex, prefix = '') {
   const lockForWrite = (trx: Knex.Transaction) => (sqlite ? trx.raw('DELETE FROM ?? WHERE 0', [tables.jobs]) : undefined);
   const jobs = jobQueries(tables);
   const snapshots = snapshotQueries(tables);
-  const summaries = summaryQueries(tables, !sqlite);
+  const summaries = summaryQueries(tables, mysql);
   const insight = insightQueries(tables);
-  const jobLog = jobLogQueries(tables, !sqlite);
+  const jobLog = jobLogQueries(tables, mysql);
   /** Whether MySQL batches of known jobs may skip locking them first (known after `migrate()`). */
   let guarded = false;
   return {
@@ -42,7 +44,7 @@ export function createStore(knex: Knex, prefix = '') {
     },
     /** One ingest batch's transaction: raw and in one or two round trips on MySQL, through knex on SQLite. */
     ingestTransaction(): IngestTransaction {
-      if (!sqlite) return mysqlIngestTransaction(knex, tables, { guarded });
+      if (mysql) return mysqlIngestTransaction(knex, tables, { guarded });
       return knexIngestTransaction(async () => {
         const trx = await knex.transaction();
         try {
@@ -69,7 +71,7 @@ export function createStore(knex: Knex, prefix = '') {
     summaries,
     async migrate() {
       await migrateLatest(knex, tables);
-      guarded = !sqlite && (await enforcesRowVersionCheck(knex, tables));
+      guarded = mysql && (await enforcesRowVersionCheck(knex, tables));
     },
     /** Drops the plugin's tables (tests and uninstall). */
     dropAll: () => migrateRollbackAll(knex, tables),

@@ -19,10 +19,10 @@ export interface PolicyRow {
   updated_at: number;
 }
 
-/** Rows an UPDATE changed: mysql2 answers `[{affectedRows}]`, better-sqlite3 `{changes}`. */
+/** Rows an UPDATE changed: mysql2 answers `[{affectedRows}]`, pg `{rowCount}`, better-sqlite3 `{changes}`. */
 function affectedRows(result: unknown): number {
-  const r = (Array.isArray(result) ? result[0] : result) as { affectedRows?: number; changes?: number } | undefined;
-  return Number(r?.affectedRows ?? r?.changes ?? 0);
+  const r = (Array.isArray(result) ? result[0] : result) as { affectedRows?: number; changes?: number; rowCount?: number } | undefined;
+  return Number(r?.affectedRows ?? r?.changes ?? r?.rowCount ?? 0);
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));

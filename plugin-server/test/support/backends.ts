@@ -7,7 +7,7 @@ import supertest from 'supertest';
 import { createTelemetryPlugin, defaultLogger, type TelemetryPlugin, type TelemetryPluginOptions } from '../../src/index.js';
 
 export interface Backend {
-  name: 'sqlite' | 'mariadb';
+  name: 'sqlite' | 'mariadb' | 'postgres';
   /** Why the suite is skipped, or false. */
   skip: string | false;
   /** A fresh database URL for one hub (SQLite: a new file; MariaDB: the shared test database). */
@@ -16,12 +16,17 @@ export interface Backend {
 
 let warned = false;
 
-/** SQLite always; MariaDB when MYSQL_URL is set (CI sets it), otherwise skipped with a visible reason. */
+/**
+ * SQLite always; MariaDB when MYSQL_URL is set and PostgreSQL when PG_URL is set (CI sets both),
+ * otherwise skipped with a visible reason.
+ */
 export function backends(): Backend[] {
   const mysql = process.env.MYSQL_URL;
-  if (!mysql && !warned) {
+  const pg = process.env.PG_URL;
+  if ((!mysql || !pg) && !warned) {
     warned = true;
-    console.log('# MYSQL_URL is not set: MariaDB suites are skipped');
+    if (!mysql) console.log('# MYSQL_URL is not set: MariaDB suites are skipped');
+    if (!pg) console.log('# PG_URL is not set: PostgreSQL suites are skipped');
   }
   return [
     {
@@ -30,6 +35,7 @@ export function backends(): Backend[] {
       url: () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'bt-test-')), 'telemetry.sqlite')}`,
     },
     { name: 'mariadb', skip: mysql ? false : 'MYSQL_URL is not set', url: () => mysql ?? '' },
+    { name: 'postgres', skip: pg ? false : 'PG_URL is not set', url: () => pg ?? '' },
   ];
 }
 

@@ -1,4 +1,4 @@
-import { isMysql } from '../dialect.js';
+import { dialectOf } from '../dialect.js';
 import { rowVersionCheck } from '../tables.js';
 import type { Migration } from './index.js';
 
@@ -8,9 +8,9 @@ import type { Migration } from './index.js';
  * committed when the version is the one it wrote; any other writer's change shows as a newer version
  * and the row is read in full. The stale detector's index drops `last_telemetry_at`, which every
  * update rewrites: keeping it in the index cost MariaDB about an eighth of its work per update, and
- * the detector only ever scans the running jobs. On MySQL/MariaDB a CHECK keeps the version
+ * the detector only ever scans the running jobs. On MySQL/MariaDB and PostgreSQL a CHECK keeps the version
  * non-negative: an ingest that writes jobs without locking them first sets -1 on a row whose version
- * moved, so the database refuses the whole batch (store/mysql-ingest-tx.ts).
+ * moved, so the database refuses the whole batch (store/mysql-ingest-tx.ts, store/postgres-ingest-tx.ts).
  */
 export const rowVersion: Migration = {
   name: '003_row_version',
@@ -20,10 +20,10 @@ export const rowVersion: Migration = {
       table.dropIndex(['status', 'last_telemetry_at'], `${t.prefix}jobs_status_telemetry`);
       table.index(['status'], `${t.prefix}jobs_status`);
     });
-    if (isMysql(knex)) await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (`row_version` >= 0)', [t.jobs, rowVersionCheck(t)]);
+    if (dialectOf(knex) !== 'sqlite') await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (row_version >= 0)', [t.jobs, rowVersionCheck(t)]);
   },
   async down(knex, t) {
-    if (isMysql(knex)) await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [t.jobs, rowVersionCheck(t)]);
+    if (dialectOf(knex) !== 'sqlite') await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [t.jobs, rowVersionCheck(t)]);
     await knex.schema.alterTable(t.jobs, (table) => {
       table.dropIndex(['status'], `${t.prefix}jobs_status`);
       table.index(['status', 'last_telemetry_at'], `${t.prefix}jobs_status_telemetry`);

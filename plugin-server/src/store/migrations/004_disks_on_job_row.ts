@@ -1,10 +1,11 @@
-import { isMysql, readJson } from '../dialect.js';
+import { dialectOf, readJson } from '../dialect.js';
 import { createDisksTable } from './001_initial.js';
 import type { Migration } from './index.js';
 
 /** A disk as `backup_jobs.disks` stores it: the API's `DiskState`. */
 const DISK_OBJECT = {
   mysql: "JSON_OBJECT('disk_index', d.disk_index, 'bytes_transferred', d.bytes_transferred, 'total_bytes', d.total_bytes, 'status', d.status, 'progress_percent', d.progress_percent)",
+  postgres: "json_build_object('disk_index', d.disk_index, 'bytes_transferred', d.bytes_transferred, 'total_bytes', d.total_bytes, 'status', d.status, 'progress_percent', d.progress_percent)",
   sqlite: "json_object('disk_index', d.disk_index, 'bytes_transferred', d.bytes_transferred, 'total_bytes', d.total_bytes, 'status', d.status, 'progress_percent', d.progress_percent)",
 };
 
@@ -23,7 +24,11 @@ export const disksOnJobRow: Migration = {
     await knex.schema.alterTable(t.jobs, (table) => {
       table.json('disks').nullable().comment('the job\'s disks: [{disk_index, bytes_transferred, total_bytes, status, progress_percent}]');
     });
-    const aggregate = isMysql(knex) ? `JSON_ARRAYAGG(${DISK_OBJECT.mysql})` : `json_group_array(${DISK_OBJECT.sqlite})`;
+    const aggregate = {
+      mysql: `JSON_ARRAYAGG(${DISK_OBJECT.mysql})`,
+      postgres: `json_agg(${DISK_OBJECT.postgres} ORDER BY d.disk_index)`,
+      sqlite: `json_group_array(${DISK_OBJECT.sqlite})`,
+    }[dialectOf(knex)];
     await knex.raw(`UPDATE ?? SET disks = (SELECT ${aggregate} FROM ?? d WHERE d.backup_job_id = ??.id) WHERE EXISTS (SELECT 1 FROM ?? d WHERE d.backup_job_id = ??.id)`, [t.jobs, t.disks, t.jobs, t.disks, t.jobs]);
     await knex.schema.dropTable(t.disks);
   },

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { exactCollation, isMysql } from '../dialect.js';
+import { collateTextExactly, exactCollation, isMysql } from '../dialect.js';
 import type { Tables } from '../tables.js';
 import type { Migration } from './index.js';
 
@@ -39,11 +39,14 @@ async function modifyColumns(knex: Knex, t: Tables, collation: string | null): P
  * they are; each table is rebuilt once. Existing rows cannot collide: the old collation had already
  * made any two such names one row. `down` gives the columns back the tables' default collation and
  * refuses, naming the table, if rows that differ only in case or trailing spaces exist by then.
+ * On PostgreSQL the tables' text columns get the "C" collation (and keep it on `down`).
  */
 export const exactIdentity: Migration = {
   name: '005_exact_identity',
   async up(knex, t) {
     if (isMysql(knex)) await modifyColumns(knex, t, await exactCollation(knex));
+    // PostgreSQL already compares exactly; "C" makes the columns sort by code point as well.
+    for (const { table } of identityColumns(t)) await collateTextExactly(knex, table);
   },
   async down(knex, t) {
     if (isMysql(knex)) await modifyColumns(knex, t, null);

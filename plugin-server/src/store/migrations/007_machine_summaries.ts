@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { exactCollation, isMysql } from '../dialect.js';
+import { collateTextExactly, exactCollation, isMysql } from '../dialect.js';
 import type { Tables } from '../tables.js';
 import { summarizeByMachine007, type Job007 } from './007_summarize.js';
 import type { Migration } from './index.js';
@@ -81,6 +81,7 @@ export const machineSummaries: Migration = {
       summaryColumns(table, identity);
       if (collation) table.charset('utf8mb4');
     });
+    await collateTextExactly(knex, t.machineSummaries);
     await knex.schema.createTable(t.repositorySummaries, (table) => {
       identity(table.string('vm_name', 255).notNullable());
       identity(table.string('repository_id', 255).notNullable());
@@ -89,6 +90,7 @@ export const machineSummaries: Migration = {
       table.index(['repository_id'], `${t.prefix}repo_summaries_repository`);
       if (collation) table.charset('utf8mb4');
     });
+    await collateTextExactly(knex, t.repositorySummaries);
     for (let after: string | null = null; ;) {
       const vms = await nextVms(knex, t, after, VMS_PER_BATCH);
       if (vms.length === 0) break;

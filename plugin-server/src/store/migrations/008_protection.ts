@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { exactCollation, isMysql } from '../dialect.js';
+import { collateTextExactly, exactCollation, isMysql } from '../dialect.js';
 import type { Tables } from '../tables.js';
 import type { Migration } from './index.js';
 
@@ -54,6 +54,7 @@ export const protection: Migration = {
       table.bigInteger('updated_at').notNullable();
       if (collation) table.charset('utf8mb4');
     });
+    await collateTextExactly(knex, t.policies);
     await knex.schema.alterTable(t.machineSummaries, (table) => {
       table.string('protection_state', 16).nullable().comment('status the at-risk sweep last recorded');
       table.bigInteger('protection_changed_at').nullable();

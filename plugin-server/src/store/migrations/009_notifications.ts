@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { exactCollation, isMysql } from '../dialect.js';
+import { collateTextExactly, exactCollation, isMysql } from '../dialect.js';
 import type { Tables } from '../tables.js';
 import type { Migration } from './index.js';
 
@@ -32,6 +32,7 @@ export const notifications: Migration = {
       table.bigInteger('disabled_at').nullable();
       table.string('disabled_reason', 200).nullable();
     });
+    await collateTextExactly(knex, t.notificationEndpoints);
     await knex.schema.createTable(t.notificationEvents, (table) => {
       table.string('id', 40).primary().comment('the webhook-id');
       table.string('type', 40).notNullable();
@@ -39,6 +40,7 @@ export const notifications: Migration = {
       table.bigInteger('created_at').notNullable();
       table.index(['created_at'], `${t.prefix}notify_event_created`);
     });
+    await collateTextExactly(knex, t.notificationEvents);
     await knex.schema.createTable(t.notificationDeliveries, (table) => {
       table.increments('id').primary();
       table.string('event_id', 40).notNullable();
@@ -58,12 +60,14 @@ export const notifications: Migration = {
       table.index(['endpoint_id', 'status'], `${t.prefix}notify_delivery_endpoint`);
       table.index(['created_at'], `${t.prefix}notify_delivery_created`);
     });
+    await collateTextExactly(knex, t.notificationDeliveries);
     await knex.schema.createTable(t.notificationReminders, (table) => {
       const name = table.string('vm_name', 255).notNullable();
       (collation ? name.collate(collation) : name).primary();
       table.bigInteger('reminded_at').notNullable();
       if (collation) table.charset('utf8mb4');
     });
+    await collateTextExactly(knex, t.notificationReminders);
   },
   async down(knex: Knex, t: Tables) {
     await knex.schema.dropTableIfExists(t.notificationReminders);

@@ -1,4 +1,4 @@
-import { exactCollation, isMysql } from '../dialect.js';
+import { collateTextExactly, exactCollation, isMysql } from '../dialect.js';
 import type { Migration } from './index.js';
 
 /**
@@ -25,6 +25,7 @@ export const jobLog: Migration = {
       table.primary(['job_id', 'seq'], `${t.prefix}job_log_pk`);
       if (collation) table.charset('utf8mb4');
     });
+    await collateTextExactly(knex, t.jobLog);
     await knex.schema.alterTable(t.jobs, (table) => {
       table.integer('log_count').notNullable().defaultTo(0).comment('session log entries ever written: the newest seq');
       table.integer('warnings_count').notNullable().defaultTo(0);
