@@ -70,7 +70,7 @@ export async function migratedPlugin(backend: Backend, options: Partial<Telemetr
     databaseUrl: options.knex ? undefined : url,
     tablePrefix: uniquePrefix(),
     snapshotIntervalSeconds: 0,
-    logger: defaultLogger('silent'),
+    logger: defaultLogger(process.env.TEST_LOG_LEVEL as 'silent' ?? 'silent'),
     ...options,
   });
   await plugin.migrate().catch(async (error) => {
