@@ -179,3 +179,39 @@ for (const server of servers()) {
     });
   });
 }
+
+describe('a batch whose COMMIT fails is not acknowledged (PostgreSQL)', { skip: postgres.skip }, () => {
+  let opened: Awaited<ReturnType<typeof migratedPlugin>> | undefined;
+  after(async () => { await opened?.dispose(); });
+
+  it('refuses the update and stores nothing when the database refuses the COMMIT itself, then ingests again', async () => {
+    opened = await migratedPlugin(postgres, { now: () => clock, ingestLanes: 1 });
+    const { plugin } = opened;
+    const app = express();
+    app.use('/api/v1', plugin.router);
+    const id = await registerJob(supertest(app), { disks: [{ disk_index: 0, total_bytes: 1000 }] });
+    const { knex, tables } = plugin.store;
+    const before = await knex(tables.jobs).where('id', id).first();
+
+    // A deferred foreign key to an empty table: every statement of the batch succeeds, and PostgreSQL
+    // checks the snapshot's reference only at COMMIT, which it then refuses (23503).
+    const parent = `${tables.prefix}commit_gate`;
+    const constraint = `${tables.prefix}commit_gate_fk`;
+    await knex.raw('CREATE TABLE ?? (job_id varchar(255) PRIMARY KEY)', [parent]);
+    await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? FOREIGN KEY (job_id) REFERENCES ?? (job_id) DEFERRABLE INITIALLY DEFERRED NOT VALID', [tables.snapshots, constraint, parent]);
+    try {
+      clock = T0 + 1000;
+      const update = { status: 'running', current_phase: 'copy', transfer_speed_bps: 10, disks: [{ disk_index: 0, bytes_transferred: 800 }], timestamp: clock };
+      await assert.rejects(plugin.ingest.submit('backup', id, update), (e: { status: number }) => e.status >= 500, 'an update whose commit failed is not acknowledged');
+      assert.deepEqual(await knex(tables.jobs).where('id', id).first(), before, 'job row unchanged');
+      assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 0, 'no snapshot stored');
+
+      await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [tables.snapshots, constraint]);
+      assert.deepEqual(await plugin.ingest.submit('backup', id, update), { applied: true, job_id: id });
+      assert.equal(Number((await knex(tables.jobs).where('id', id).first()).bytes_transferred), 800);
+    } finally {
+      await knex.raw('ALTER TABLE ?? DROP CONSTRAINT IF EXISTS ??', [tables.snapshots, constraint]);
+      await knex.raw('DROP TABLE IF EXISTS ??', [parent]);
+    }
+  });
+});
