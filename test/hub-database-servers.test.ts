@@ -34,7 +34,7 @@ for (const server of servers) {
 
     it('migrates at start and records simulated jobs over the socket', async () => {
       const run = await simulate(['--hub', hub.url, '--jobs', '2', '--duration', '4', '--failures', '1', '--die', '0', '--seed', '3', '--quiet']).done;
-      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(run.code, 0, `${run.stdout}${run.stderr}\nhub log:\n${hub.output()}`);
       assert.deepEqual(run.jobs.map((j) => j.result).sort(), ['completed', 'failed']);
       for (const row of run.jobs) {
         const job = await getJson<BackupJob>(`${hub.url}/api/v1/backups/${row.job_id}`);
