@@ -47,6 +47,9 @@ export function createStore(knex: Knex, prefix = '') {
       if (mysql) return mysqlIngestTransaction(knex, tables, { guarded });
       return knexIngestTransaction(async () => {
         const trx = await knex.transaction();
+        // A BEGIN that failed (connection cut) still hands back a transaction, already completed:
+        // its own error (unavailable, so 503) rather than "Transaction query already complete" (500).
+        if (trx.isCompleted()) await trx.executionPromise;
         try {
           await lockForWrite(trx);
         } catch (error) {

@@ -97,6 +97,9 @@ export function knexIngestTransaction(
       await jobLog.write(t, writes.log, writes.logTrims);
       for (const s of writes.outbox) await t.raw(s.sql, s.bindings);
       await t.commit();
+      // A transaction opened without a handler resolves commit() even when COMMIT fails; the
+      // failure reaches only executionPromise, and an update must not be acknowledged on it.
+      await t.executionPromise;
     },
     async rollback() {
       if (trx && !trx.isCompleted()) await trx.rollback().catch(() => undefined);
