@@ -36,7 +36,7 @@ async function fillFleet(knex: Knex, tables: { jobs: string; machines: string; m
   });
 }
 
-const FLEET = { sqlite: 40_000, mariadb: 3_000 };
+const FLEET = { sqlite: 40_000, mariadb: 3_000, postgres: 3_000 };
 
 for (const backend of backends()) {
   describe(`fleet reads and bounded error logs on ${backend.name}`, { skip: backend.skip }, () => {
@@ -74,9 +74,15 @@ for (const backend of backends()) {
       const id = 'log-job';
       await hub.http.post('/api/v1/backups').send(jobRequest({ id, vm_name: 'log-vm' })).expect(201);
       const trigger = `${store.tables.prefix}refuse_writes`;
-      await knex.raw(backend.name === 'sqlite'
-        ? `CREATE TRIGGER ${trigger} BEFORE INSERT ON ${store.tables.jobs} BEGIN SELECT RAISE(ABORT, 'forced failure'); END`
-        : `CREATE TRIGGER ${trigger} BEFORE INSERT ON ${store.tables.jobs} FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'forced failure'`);
+      const create = {
+        sqlite: [`CREATE TRIGGER ${trigger} BEFORE INSERT ON ${store.tables.jobs} BEGIN SELECT RAISE(ABORT, 'forced failure'); END`],
+        mariadb: [`CREATE TRIGGER ${trigger} BEFORE INSERT ON ${store.tables.jobs} FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'forced failure'`],
+        postgres: [
+          `CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$`,
+          `CREATE TRIGGER ${trigger} BEFORE INSERT ON ${store.tables.jobs} FOR EACH ROW EXECUTE FUNCTION ${trigger}()`,
+        ],
+      }[backend.name];
+      for (const sql of create) await knex.raw(sql);
       try {
         logger.lines.length = 0;
         const longPath = `/srv/${'p'.repeat(1000)}`;
@@ -89,7 +95,10 @@ for (const backend of backends()) {
         assert.ok(cut.length >= 1, 'a query error carrying its SQL was cut');
         for (const line of cut) assert.match(line, /forced failure/, 'the database reason at the end of a query error is kept');
       } finally {
-        await knex.raw(`DROP TRIGGER ${trigger}`);
+        if (backend.name === 'postgres') {
+          await knex.raw(`DROP TRIGGER ${trigger} ON ${store.tables.jobs}`);
+          await knex.raw(`DROP FUNCTION ${trigger}()`);
+        } else await knex.raw(`DROP TRIGGER ${trigger}`);
       }
     });
   });
