@@ -10,10 +10,11 @@ import { registerJob } from './support/factories.js';
 /**
  * One ingest batch is one transaction, written through knex on SQLite and as raw statements on
  * MySQL (two round trips when the connection takes several statements per query, one statement per
- * round trip on a host's knex that does not). Every path must store exactly the same thing.
+ * round trip on a host's knex that does not) and on PostgreSQL (two simple-protocol queries of
+ * several statements each). Every path must store exactly the same thing.
  */
 
-const [sqlite, mariadb] = backends();
+const [sqlite, mariadb, postgres] = backends();
 const MYSQL_URL = process.env.MYSQL_URL;
 const T0 = Date.UTC(2026, 10, 23, 1, 0, 0);
 
@@ -31,6 +32,16 @@ function hostKnex(): Knex {
 const paths: Path[] = [
   { name: 'SQLite through knex', skip: sqlite!.skip, open: () => migratedPlugin(sqlite!, { now: () => clock }) },
   { name: 'MariaDB in two round trips', skip: mariadb!.skip, open: () => migratedPlugin(mariadb!, { now: () => clock, ingestLanes: 1 }) },
+  { name: 'PostgreSQL in two round trips', skip: postgres!.skip, open: () => migratedPlugin(postgres!, { now: () => clock, ingestLanes: 1 }) },
+  {
+    name: 'PostgreSQL through knex (every batch locking its jobs first)',
+    skip: postgres!.skip,
+    async open() {
+      const opened = await migratedPlugin(postgres!, { now: () => clock, ingestLanes: 1 });
+      opened.plugin.store.ingestTransaction = opened.plugin.store.portableIngestTransaction;
+      return opened;
+    },
+  },
   {
     name: "MariaDB on a host's knex without multiple statements",
     skip: mariadb!.skip,
@@ -141,10 +152,10 @@ describe('one ingest batch, one transaction, on every database path', () => {
     });
   }
 
-  it('every path stored exactly what SQLite stored', { skip: mariadb!.skip }, () => {
+  it('every path stored exactly what SQLite stored', { skip: mariadb!.skip && postgres!.skip }, () => {
     const reference = results.get(paths[0]!.name);
     assert.ok(reference, 'the SQLite path ran');
-    for (const path of paths.slice(1)) {
+    for (const path of paths.slice(1).filter((p) => !p.skip)) {
       const got = results.get(path.name);
       assert.ok(got, `${path.name} ran`);
       assert.deepEqual(got, reference, path.name);
@@ -152,12 +163,12 @@ describe('one ingest batch, one transaction, on every database path', () => {
   });
 });
 
-describe('a batch whose write fails midway leaves nothing behind (MariaDB)', { skip: mariadb!.skip }, () => {
+for (const backend of [mariadb!, postgres!]) describe(`a batch whose write fails midway leaves nothing behind (${backend.name})`, { skip: backend.skip }, () => {
   let opened: Awaited<ReturnType<typeof migratedPlugin>> | undefined;
   after(async () => { await opened?.dispose(); });
 
   it('rolls back the statements that ran before the failing one, then ingests again once the cause is gone', async () => {
-    opened = await migratedPlugin(mariadb!, { now: () => clock, ingestLanes: 1 });
+    opened = await migratedPlugin(backend, { now: () => clock, ingestLanes: 1 });
     const { plugin } = opened;
     const app = express();
     app.use('/api/v1', plugin.router);
