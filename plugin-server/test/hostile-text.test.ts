@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { literal, render } from '../src/store/pg-sql.js';
 import { backends, startHub } from './support/backends.js';
 import { registerJob, send } from './support/factories.js';
@@ -26,6 +27,10 @@ describe('PostgreSQL literals', () => {
     assert.equal(literal("it's"), "'it''s'");
     assert.equal(literal('a\\b'), " E'a\\\\b'");
     assert.equal(render('SELECT ? - ? FROM ??', [1, -1, 'a"b']), 'SELECT 1 - (-1) FROM "a""b"');
+  });
+
+  it("quotes every string exactly as pg's escapeLiteral does (its shortcut for text without quotes or backslashes included)", () => {
+    for (const text of [...HOSTILE, '', 'plain', '[{"disk_index":0}]']) assert.equal(literal(text), pg.escapeLiteral(text), JSON.stringify(text));
   });
 
   it('refuses what it cannot render safely: NUL, non-finite numbers, objects, a binding count that does not match', () => {

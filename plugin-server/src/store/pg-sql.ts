@@ -8,6 +8,8 @@ import pg from 'pg';
  * when there is a backslash, right under either `standard_conforming_strings`).
  */
 
+const NEEDS_ESCAPE = /['\\\u0000]/;
+
 /** A SQL literal for one value: NULL, a finite number, TRUE/FALSE, or a quoted string. */
 export function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
@@ -18,6 +20,9 @@ export function literal(value: unknown): string {
   }
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (typeof value === 'string') {
+    // Without a quote or a backslash pg's escapeLiteral only wraps the text in quotes: done here, it
+    // costs a seventh of its character loop on a job's disks JSON (the bulk of an ingest's values).
+    if (!NEEDS_ESCAPE.test(value)) return `'${value}'`;
     // PostgreSQL text cannot hold NUL, and the simple protocol ends the query text at one.
     if (value.includes('\u0000')) throw new TypeError('PostgreSQL text cannot contain the NUL character');
     return pg.escapeLiteral(value);
