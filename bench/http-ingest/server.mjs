@@ -1,4 +1,5 @@
-// One HTTP server under test, in its own process: `plugin` (the hub's ingest), `naive` (a reference:
+// One HTTP server under test, in its own process: `plugin` (the hub's ingest on MariaDB), `plugin-pg`
+// (on PostgreSQL), `plugin-pg-knex` (on PostgreSQL through the portable knex path: the A/B), `naive` (a reference:
 // the plugin's own queries and applyUpdate, one transaction per request, concurrently over the pool,
 // no group commit) or `express` (bare Express answering the same POST).
 // Prints {ready, port}; on SIGTERM drops its tables, closes and exits 0 (so --cpu-prof is written).
@@ -6,7 +7,7 @@ import express from 'express';
 import { validateUpdate } from '@backup-telemetry/contract';
 import { applyUpdate, createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
 import { tell } from '../lib/child.mjs';
-import { MYSQL_URL, PLUGIN_OPTIONS } from '../lib/env.mjs';
+import { MYSQL_URL, PG_URL, PLUGIN_OPTIONS } from '../lib/env.mjs';
 import { registerJobs } from '../lib/payload.mjs';
 import { traceBatches } from '../lib/trace.mjs';
 import { createLanes } from '../lib/lanes.mjs';
@@ -35,12 +36,13 @@ if (mode === 'express') {
   app.use('/api/v1', plugin.router);
 } else {
   plugin = createTelemetryPlugin({
-    databaseUrl: MYSQL_URL,
+    databaseUrl: mode.startsWith('plugin-pg') ? PG_URL : MYSQL_URL,
     tablePrefix: prefix,
     logger: defaultLogger('warn'),
     ...PLUGIN_OPTIONS,
   });
   await plugin.migrate();
+  if (mode === 'plugin-pg-knex') plugin.store.ingestTransaction = plugin.store.portableIngestTransaction;
   if (mode === 'naive') app.post('/api/v1/telemetry/:job_type/:job_id', express.json({ limit: 65_536, strict: true }), naiveIngest(plugin));
   app.use('/api/v1', plugin.router);
 }

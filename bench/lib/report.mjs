@@ -10,6 +10,9 @@ export function table(rows) {
   return [line(cols), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
 }
 
+/** A bench's target, then those of its other rows (PostgreSQL's beside MariaDB's). */
+const targetsOf = (result) => [result.target, ...(result.extraTargets ?? [])].filter(Boolean);
+
 const verdict = (t) => (t.met === null ? 'not measured' : t.met ? '**met**' : '**MISSED**');
 
 export function section(result) {
@@ -17,7 +20,7 @@ export function section(result) {
   if (result.skipped) return [...out, `Not measured: ${result.skipped}`, ''].join('\n');
   out.push(`_Setup:_ ${result.setup}`, '', table(result.rows), '');
   if (result.extra) for (const t of result.extra) out.push(table(t), '');
-  if (result.target) out.push(`Target: ${result.target.text} → ${verdict(result.target)}${result.target.shown ? ` (${result.target.shown})` : ''}`, '');
+  for (const t of targetsOf(result)) out.push(`Target: ${t.text} → ${verdict(t)}${t.shown ? ` (${t.shown})` : ''}`, '');
   if (result.notes?.length) for (const n of result.notes) out.push(`- ${n}`);
   out.push(`_Measured ${result.measured_at}._`, '');
   return out.join('\n');
@@ -39,12 +42,12 @@ export function writeResultsMd(file, machine, results) {
     { fact: 'PostgreSQL', value: machine.postgres ?? 'not measured' },
     { fact: 'load average at start', value: machine.loadavg },
   ]);
-  const summary = table(results.filter((r) => r.target || r.skipped).map((r) => ({
+  const summary = table(results.filter((r) => r.target || r.skipped).flatMap((r) => (r.skipped ? [null] : targetsOf(r)).map((t) => ({
     bench: r.title,
-    target: r.target?.text ?? '–',
-    figure: r.skipped ? 'not measured' : r.target?.shown ?? '',
-    verdict: r.skipped ? 'not measured' : verdict(r.target),
-  })));
+    target: t?.text ?? '–',
+    figure: r.skipped ? 'not measured' : t.shown ?? '',
+    verdict: r.skipped ? 'not measured' : verdict(t),
+  }))));
   const block = [START, '', '## Machine', '', facts, '', '## Summary', '', summary, '', '## Benchmarks', '', ...results.map(section), END].join('\n');
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const a = current.indexOf(START);

@@ -1,12 +1,13 @@
 // One Socket.IO server under test, in its own process: `plugin` (socket ingest through
-// plugin.attach(io), acknowledged after commit), `raw` (Socket.IO acknowledging the same event
+// plugin.attach(io), acknowledged after commit, on MariaDB), `plugin-pg` (the same on PostgreSQL),
+// `plugin-pg-knex` (on PostgreSQL through the portable knex path: the A/B), `raw` (Socket.IO acknowledging the same event
 // with the same reply, storing nothing) or `raw-broadcast` (raw, plus a push to the job's room). Prints {ready, port, pid}; SIGTERM drops tables and exits 0.
 import { createServer } from 'node:http';
 import express from 'express';
 import { Server } from 'socket.io';
 import { createTelemetryPlugin, defaultLogger } from '@backup-telemetry/plugin-server';
 import { tell } from '../lib/child.mjs';
-import { MYSQL_URL, PLUGIN_OPTIONS } from '../lib/env.mjs';
+import { MYSQL_URL, PG_URL, PLUGIN_OPTIONS } from '../lib/env.mjs';
 import { registerJobs } from '../lib/payload.mjs';
 import { traceBatches } from '../lib/trace.mjs';
 import { createLanes } from '../lib/lanes.mjs';
@@ -47,8 +48,9 @@ if (mode === 'raw' || mode === 'raw-broadcast') {
     });
   });
 } else {
-  plugin = createTelemetryPlugin({ databaseUrl: MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), ...PLUGIN_OPTIONS });
+  plugin = createTelemetryPlugin({ databaseUrl: mode.startsWith('plugin-pg') ? PG_URL : MYSQL_URL, tablePrefix: prefix, logger: defaultLogger('warn'), ...PLUGIN_OPTIONS });
   await plugin.migrate();
+  if (mode === 'plugin-pg-knex') plugin.store.ingestTransaction = plugin.store.portableIngestTransaction;
   app.use('/api/v1', plugin.router);
   plugin.attach(io);
 }

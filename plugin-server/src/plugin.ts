@@ -19,7 +19,7 @@ import { clearPolicy, readPolicy, setPolicy, type MachinePolicy } from './protec
 import type { ProtectionPolicyRequest } from '@backup-telemetry/contract';
 import { StaleDetector } from './stale/detector.js';
 import { DatabaseOutage } from './stale/outage.js';
-import { isMysql } from './store/dialect.js';
+import { dialectOf } from './store/dialect.js';
 import { createStore, knexFromUrl, type Store } from './store/index.js';
 
 export interface TelemetryPlugin {
@@ -106,7 +106,7 @@ export function createTelemetryPlugin(options: TelemetryPluginOptions): Telemetr
     maxChartPoints,
     maxBatchSize: resolved.maxBatchSize,
     transactionTimeoutMs: resolved.transactionTimeoutMs,
-    lanes: resolved.ingestLanes ?? (isMysql(knex) ? 2 : 1),
+    lanes: resolved.ingestLanes ?? (dialectOf(knex) === 'sqlite' ? 1 : 2),
     now,
     access,
     metrics,

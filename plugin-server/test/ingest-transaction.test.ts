@@ -7,9 +7,10 @@ import { backends, hostKnex, migratedPlugin, servers, titleOf, type Backend } fr
 import { registerJob } from './support/factories.js';
 
 /**
- * One ingest batch is one transaction, written through knex on SQLite and PostgreSQL and as raw
- * statements on MySQL (two round trips when the connection takes several statements per query, one
- * statement per round trip on a host's knex that does not). Every path must store exactly the same thing.
+ * One ingest batch is one transaction, written through knex on SQLite and as raw statements on
+ * MySQL (two round trips when the connection takes several statements per query, one statement per
+ * round trip on a host's knex that does not) and on PostgreSQL (two simple-protocol queries of
+ * several statements each; the knex path too). Every path must store exactly the same thing.
  */
 
 const [sqlite, mariadb, postgres] = backends() as [Backend, Backend, Backend];
@@ -41,6 +42,15 @@ const paths: Path[] = [
   { name: "MariaDB on a host's knex without multiple statements", skip: mariadb.skip, open: () => onHostKnex(mariadb) },
   { name: 'PostgreSQL from a postgres:// URL', skip: postgres.skip, open: () => migratedPlugin(postgres, { now: () => clock, ingestLanes: 1 }) },
   { name: "PostgreSQL on a host's knex with pg", skip: postgres.skip, open: () => onHostKnex(postgres) },
+  {
+    name: 'PostgreSQL through knex (every batch locking its jobs first)',
+    skip: postgres.skip,
+    async open() {
+      const opened = await migratedPlugin(postgres, { now: () => clock, ingestLanes: 1 });
+      opened.plugin.store.ingestTransaction = opened.plugin.store.portableIngestTransaction;
+      return opened;
+    },
+  },
 ];
 
 let clock = T0;
