@@ -93,6 +93,16 @@ for (const backend of backends()) {
         const client = log.entries.filter((e: { source: string }) => e.source === 'client').map((e: { message: string }) => e.message);
         assert.deepEqual(client, HOSTILE);
         if (backend.name !== 'sqlite') assert.ok(oneRoundTrip >= HOSTILE.length - 1, `${oneRoundTrip} updates written in one round trip`);
+
+        // NUL, which PostgreSQL cannot store in text, becomes U+FFFD everywhere: the end is stored, not refused.
+        const other = await registerJob(hub.http, { disks: [] });
+        await send(hub.http, other, { status: 'running', current_phase: 'copy\u0000x', details: { note: 'a\u0000b' }, log: [{ level: 'warning', message: 'nul\u0000here' }] }).expect(200);
+        await send(hub.http, other, { status: 'failed', error: 'read error\u0000at block 7' }).expect(200);
+        const ended = (await hub.http.get(`/api/v1/backups/${other}`).expect(200)).body;
+        assert.equal(ended.error_message, 'read error\uFFFDat block 7');
+        assert.deepEqual(ended.details, { note: 'a\uFFFDb' });
+        const lines = (await hub.http.get(`/api/v1/backups/${other}/log`).expect(200)).body.entries.filter((e: { source: string }) => e.source === 'client');
+        assert.deepEqual(lines.map((e: { message: string }) => e.message), ['nul\uFFFDhere']);
       } finally {
         await hub.close();
       }

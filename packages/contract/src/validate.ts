@@ -49,9 +49,12 @@ export function visibleBidiControls(text: string): string {
   return text.replace(BIDI_CONTROLS_GLOBAL, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
 }
 
-/** Replaces lone UTF-16 surrogates (invalid Unicode that databases store differently, or refuse) with U+FFFD. */
+/**
+ * Replaces lone UTF-16 surrogates (invalid Unicode that databases store differently, or refuse) and
+ * NUL (which PostgreSQL cannot store in text) with U+FFFD, so every database keeps the same text.
+ */
 export function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, '\uFFFD');
+  return text.replace(LONE_SURROGATE, '\uFFFD').replace(/\u0000/g, '\uFFFD');
 }
 
 /** Array elements, holes included (as undefined), so `[,]` is checked like `[undefined]`. */
