@@ -5,7 +5,7 @@
 //   BENCH_QUICK=1   1,000 VMs × 100 jobs on every database, few rounds (a smoke run)
 //   BENCH_KEEP=1    keep the fleet's tables (bfleet_* / bfleetq_*, and the SQLite file in the temp dir)
 //   BENCH_PG=off    leave PostgreSQL out
-//   BENCH_FLEET_DATABASES=postgres,mariadb   only these databases (for a run while tuning one)
+//   BENCH_FLEET_DATABASES=postgres   MariaDB (the verdict's reference) and only these others, while tuning one
 import { existsSync, readFileSync } from 'node:fs';
 import { rawKnex } from '../lib/db.mjs';
 import { PG_URL, QUICK } from '../lib/env.mjs';
@@ -80,7 +80,7 @@ const readRows = (b) => Object.entries(b.reads).map(([name, r]) => ({
 export async function run({ log }) {
   const backends = {};
   const only = process.env.BENCH_FLEET_DATABASES?.split(',');
-  const databases = ['mariadb', ...(PG_URL ? ['postgres'] : []), 'sqlite'].filter((b) => !only || only.includes(b));
+  const databases = ['mariadb', ...(PG_URL ? ['postgres'] : []), 'sqlite'].filter((b) => b === 'mariadb' || !only || only.includes(b));
   for (const backend of databases) backends[backend] = await onBackend(backend, log);
   const cpu = await measureCpuPerUpdate({ seconds: QUICK ? 3 : 10, rounds: QUICK ? 1 : 3, log });
   const storage = storageFigures();
