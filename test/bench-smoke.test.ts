@@ -9,6 +9,8 @@ import { requireBuilt, ROOT } from './support/processes.js';
 /** The benches' smoke runs, exactly as the README writes them (a shell command from the repository root). */
 
 const MYSQL_URL = process.env.MYSQL_URL;
+/** The benches' PostgreSQL rows run unless BENCH_PG=off (bench/lib/env.mjs). */
+const PG_URL = process.env.BENCH_PG === 'off' ? null : process.env.BENCH_PG_URL ?? process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 function sh(command: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -30,6 +32,7 @@ describe('bench smoke runs', { skip: MYSQL_URL ? false : 'MYSQL_URL is not set: 
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /### 8\. Fleet reads and capacity/);
     assert.match(run.stdout, /\| MariaDB +\| GET \/backups\/stats\?vm_name= +\| [\d.]+ ms/);
+    if (PG_URL) assert.match(run.stdout, /\| PostgreSQL +\| GET \/backups\/stats\?vm_name= +\| [\d.]+ ms/);
     assert.match(run.stdout, /running VMs one hub core carries/);
     assert.doesNotMatch(run.stderr, /fleet failed/);
     assert.deepEqual(['bench/results.json', 'bench/RESULTS.md'].map((f) => readFileSync(join(ROOT, f), 'utf8')), recorded, 'a smoke run writes no results');
@@ -39,6 +42,15 @@ describe('bench smoke runs', { skip: MYSQL_URL ? false : 'MYSQL_URL is not set: 
       assert.equal(Number(rows[0].n), 0, 'the quick fleet\'s tables are dropped');
     } finally {
       await knex.destroy();
+    }
+    if (PG_URL) {
+      const pg = knexFactory({ client: 'pg', connection: PG_URL });
+      try {
+        const { rows } = await pg.raw("SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'bfleetq\\_%'");
+        assert.equal(Number(rows[0].n), 0, 'the quick fleet\'s PostgreSQL tables are dropped');
+      } finally {
+        await pg.destroy();
+      }
     }
   });
 });

@@ -16,14 +16,30 @@ const ERRORS = ['NBD connection reset by peer', 'Repository lock held by another
 const VMS_PER_STATEMENT = 200;
 export const GENERATOR_VERSION = 1;
 
-const isMysqlKnex = (knex) => /mysql/.test(String(knex.client.config.client));
+/** 'mysql' | 'postgres' | 'sqlite', from the knex client's name. */
+function dialectName(knex) {
+  const client = String(knex.client.config.client?.name ?? knex.client.config.client);
+  if (/mysql/i.test(client)) return 'mysql';
+  if (/pg|postgres/i.test(client)) return 'postgres';
+  return 'sqlite';
+}
 
-/** SQL pieces that differ between MariaDB and SQLite. */
-function dialect(mysql) {
+/**
+ * SQL pieces that differ between MariaDB, PostgreSQL and SQLite. PostgreSQL types `n` as int4 and
+ * overflows instead of widening (bytes reach 2 × 10¹¹), so its numbers are cast to bigint first; its
+ * `/` on integers truncates as SQLite's does (MariaDB's divides exactly, hence FLOOR there); a
+ * text expression goes into a json column only through an explicit cast.
+ */
+function dialect(name) {
+  const mysql = name === 'mysql';
+  const pg = name === 'postgres';
   return {
-    cat: (...parts) => (mysql ? `CONCAT(${parts.join(', ')})` : `(${parts.map((p) => `(${p})`).join(' || ')})`),
-    pad5: (expr) => (mysql ? `LPAD(${expr}, 5, '0')` : `substr('00000' || (${expr}), -5)`),
-    pad6: (expr) => (mysql ? `LPAD(${expr}, 6, '0')` : `substr('000000' || (${expr}), -6)`),
+    cat: (...parts) => (mysql || pg ? `CONCAT(${parts.join(', ')})` : `(${parts.map((p) => `(${p})`).join(' || ')})`),
+    pad5: (expr) => (mysql ? `LPAD(${expr}, 5, '0')` : pg ? `LPAD((${expr})::text, 5, '0')` : `substr('00000' || (${expr}), -5)`),
+    pad6: (expr) => (mysql ? `LPAD(${expr}, 6, '0')` : pg ? `LPAD((${expr})::text, 6, '0')` : `substr('000000' || (${expr}), -6)`),
+    int: (expr) => (pg ? `(${expr})::bigint` : expr),
+    floor: (expr) => (pg ? `(${expr})` : `FLOOR(${expr})`),
+    json: (expr) => (pg ? `(${expr})::json` : expr),
   };
 }
 
@@ -35,10 +51,10 @@ export function fleetShape({ vms, jobsPerVm, nowMs }) {
 }
 
 /** The SELECT producing the job rows of VMs [v0, v1): columns in `JOB_COLUMNS` order. */
-function jobsSelect(mysql, numbers, v0, v1, jobsPerVm, nowMs) {
-  const d = dialect(mysql);
-  const v = 'vn.n';
-  const k = 'kn.n';
+function jobsSelect(name, numbers, v0, v1, jobsPerVm, nowMs) {
+  const d = dialect(name);
+  const v = d.int('vn.n');
+  const k = d.int('kn.n');
   const h = `((${v} * 2654435761 + ${k} * 40503 + (${k} * ${k}) % 1009) % 1000)`; // per mille
   const h2 = `((${v} * 31 + ${k} * 17) % 997)`;
   const status = `(CASE WHEN ${v} % 500 = 11 THEN 'failed' WHEN ${h} < 900 THEN 'completed' WHEN ${h} < 970 THEN 'failed' ELSE 'cancelled' END)`;
@@ -49,15 +65,15 @@ function jobsSelect(mysql, numbers, v0, v1, jobsPerVm, nowMs) {
   const total = `((20 + ${v} % 180) * ${GIB_PERCENT} * 100)`;
   const bytes = `((20 + ${v} % 180) * ${GIB_PERCENT} * (CASE WHEN ${full} THEN 100 ELSE 1 + ${h2} % 8 END))`;
   const error = `(CASE WHEN ${status} = 'failed' THEN (CASE ${h2} % 4 ${ERRORS.map((e, i) => `WHEN ${i} THEN '${e}'`).join(' ')} END) END)`;
-  const speed = `FLOOR(${bytes} * 1000 / ${durationMs})`;
-  const metrics = `(CASE WHEN ${status} = 'completed' AND ${k} % 10 = 0 THEN ${d.cat(
-    `'{"duration_seconds":'`, `FLOOR(${durationMs} / 1000)`,
-    `',"transfer_seconds":'`, `FLOOR(${durationMs} / 1000) - 30`,
-    `',"snapshots_recorded":'`, `FLOOR(${durationMs} / 5000)`,
+  const speed = d.floor(`${bytes} * 1000 / ${durationMs}`);
+  const metrics = d.json(`(CASE WHEN ${status} = 'completed' AND ${k} % 10 = 0 THEN ${d.cat(
+    `'{"duration_seconds":'`, d.floor(`${durationMs} / 1000`),
+    `',"transfer_seconds":'`, `${d.floor(`${durationMs} / 1000`)} - 30`,
+    `',"snapshots_recorded":'`, d.floor(`${durationMs} / 5000`),
     `',"peak_speed_bps":'`, `${speed} * 2`, `',"avg_speed_bps":'`, speed, `',"min_speed_bps":0,"peak_speed_mbps":0,"avg_speed_mbps":0,"bytes_transferred":'`, bytes,
-    `',"chart_data":[{"t":0,"s":0,"p":0,"phase":"preparing"},{"t":30,"s":'`, speed, `',"p":1,"phase":"transferring"},{"t":'`, `FLOOR(${durationMs} / 2000)`, `',"s":'`, speed, `',"p":50},{"t":'`, `FLOOR(${durationMs} / 1000)`, `',"s":0,"p":100,"phase":"finalizing"}],"phases":[],"chart_unit":"B/s"}'`,
-  )} END)`;
-  const disks = d.cat(`'[{"disk_index":0,"bytes_transferred":'`, bytes, `',"total_bytes":'`, total, `',"status":'`, `(CASE WHEN ${status} = 'completed' THEN '"completed"' ELSE '"failed"' END)`, `',"progress_percent":'`, `(CASE WHEN ${status} = 'completed' THEN 100 ELSE 40 END)`, `'}]'`);
+    `',"chart_data":[{"t":0,"s":0,"p":0,"phase":"preparing"},{"t":30,"s":'`, speed, `',"p":1,"phase":"transferring"},{"t":'`, d.floor(`${durationMs} / 2000`), `',"s":'`, speed, `',"p":50},{"t":'`, d.floor(`${durationMs} / 1000`), `',"s":0,"p":100,"phase":"finalizing"}],"phases":[],"chart_unit":"B/s"}'`,
+  )} END)`);
+  const disks = d.json(d.cat(`'[{"disk_index":0,"bytes_transferred":'`, bytes, `',"total_bytes":'`, total, `',"status":'`, `(CASE WHEN ${status} = 'completed' THEN '"completed"' ELSE '"failed"' END)`, `',"progress_percent":'`, `(CASE WHEN ${status} = 'completed' THEN 100 ELSE 40 END)`, `'}]'`));
   const completedAt = `(${created} + 2000 + ${durationMs})`;
   const cols = [
     d.cat(`'fleet-'`, d.pad5(v), `'-'`, d.pad6(k)), // id
@@ -99,15 +115,16 @@ async function createNumbers(knex, table) {
  */
 export async function generateFleet(knex, t, { vms, jobsPerVm, nowMs }, onProgress = () => {}) {
   if (vms > 10_000 || jobsPerVm > 10_000) throw new Error('at most 10,000 VMs and 10,000 jobs per VM');
-  const mysql = isMysqlKnex(knex);
+  const name = dialectName(knex);
   const numbers = `${t.prefix}fleet_numbers`;
   await createNumbers(knex, numbers);
   try {
-    const d = dialect(mysql);
-    await knex.raw(`INSERT INTO ?? (vm_name, cpu_count, memory_bytes, os, disks, updated_at) SELECT ${d.cat(`'fleet-vm-'`, d.pad5('n'), `'.corp.example'`)}, 2 + n % 15, (4 + n % 60) * 1073741824, 'Debian GNU/Linux 12', '[{"disk_index":0,"name":"sda","size_bytes":107374182400}]', ${nowMs} FROM ?? WHERE n < ${vms}`, [t.machines, numbers]);
+    const d = dialect(name);
+    const n = d.int('n');
+    await knex.raw(`INSERT INTO ?? (vm_name, cpu_count, memory_bytes, os, disks, updated_at) SELECT ${d.cat(`'fleet-vm-'`, d.pad5(n), `'.corp.example'`)}, 2 + ${n} % 15, (4 + ${n} % 60) * 1073741824, 'Debian GNU/Linux 12', ${d.json(`'[{"disk_index":0,"name":"sda","size_bytes":107374182400}]'`)}, ${nowMs} FROM ?? WHERE n < ${vms}`, [t.machines, numbers]);
     for (let v0 = 0; v0 < vms; v0 += VMS_PER_STATEMENT) {
       const v1 = Math.min(vms, v0 + VMS_PER_STATEMENT);
-      await knex.raw(`INSERT INTO ?? (${JOB_COLUMNS.join(', ')}) ${jobsSelect(mysql, knex.raw('??', [numbers]).toQuery(), v0, v1, jobsPerVm, nowMs)}`, [t.jobs]);
+      await knex.raw(`INSERT INTO ?? (${JOB_COLUMNS.join(', ')}) ${jobsSelect(name, knex.raw('??', [numbers]).toQuery(), v0, v1, jobsPerVm, nowMs)}`, [t.jobs]);
       onProgress(v1 * jobsPerVm);
     }
   } finally {
