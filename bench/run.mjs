@@ -9,8 +9,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { machineFacts, QUICK } from './lib/env.mjs';
-import { rawKnex } from './lib/db.mjs';
+import { machineFacts, PG_URL, QUICK } from './lib/env.mjs';
+import { databaseVersion, rawKnex } from './lib/db.mjs';
 import { section, writeResultsMd } from './lib/report.mjs';
 
 const BENCHES = {
@@ -38,7 +38,12 @@ const log = (line) => process.stderr.write(`${line}\n`);
 const knex = rawKnex();
 const machine = await machineFacts(knex);
 await knex.destroy();
-log(`bench on ${machine.nproc} CPUs, Node ${machine.node}, MariaDB ${machine.mariadb}, load ${machine.loadavg}`);
+if (PG_URL) {
+  const pg = rawKnex(PG_URL);
+  machine.postgres = await databaseVersion(pg);
+  await pg.destroy();
+}
+log(`bench on ${machine.nproc} CPUs, Node ${machine.node}, MariaDB ${machine.mariadb}, PostgreSQL ${machine.postgres ?? 'off'}, load ${machine.loadavg}`);
 
 const jsonFile = here('./results.json');
 const stored = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : { results: {} };

@@ -30,6 +30,7 @@ function run(cmd, args, env = {}) {
 }
 
 if (!process.env.MYSQL_URL) console.log('\n!! MYSQL_URL is not set: the MariaDB suites will be skipped (set it to run them).');
+if (!process.env.PG_URL) console.log('!! PG_URL is not set: the PostgreSQL suites will be skipped (set it to run them).');
 if (!process.env.REDIS_URL) console.log('!! REDIS_URL is not set: the Redis scale-out suites will be skipped (set it to run them).\n');
 
 const out = join(root, 'test-output');

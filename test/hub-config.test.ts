@@ -27,6 +27,12 @@ describe('example hub configuration', () => {
     assert.deepEqual(readConfig({ TELEMETRY_ADMIN_TOKENS: 'ops-1, ops-2,' }).adminTokens, ['ops-1', 'ops-2']);
   });
 
+  it('takes a MySQL, PostgreSQL or SQLite DATABASE_URL', () => {
+    for (const url of ['mysql://root@db:3306/t', 'mariadb://root@db/t', 'postgres://postgres@db:5432/t', 'postgresql://u:p@db/t', 'sqlite:/var/lib/bt.sqlite']) {
+      assert.equal(readConfig({ DATABASE_URL: url }).databaseUrl, url);
+    }
+  });
+
   it('turns the living demo off, or on for any empty database, with TELEMETRY_DEMO', () => {
     assert.equal(readConfig({ TELEMETRY_DEMO: 'off' }).demo, 'off');
     assert.equal(readConfig({ TELEMETRY_DEMO: ' OFF ' }).demo, 'off');
@@ -55,7 +61,7 @@ describe('example hub configuration', () => {
   for (const [variable, value, message] of [
     ['PORT', 'eighty', /PORT: expected a TCP port/],
     ['PORT', '70000', /PORT: expected a TCP port/],
-    ['DATABASE_URL', 'postgres://db/x', /DATABASE_URL: expected sqlite:<path> or mysql:\/\//],
+    ['DATABASE_URL', 'oracle://db/x', /DATABASE_URL: expected sqlite:<path>, mysql:\/\/.* or postgres:\/\//],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL: expected redis:\/\/host:6379/],
     ['TELEMETRY_STALE_CHECK_CRON', 'every minute', /TELEMETRY_STALE_CHECK_CRON: expected a cron expression/],
     ['TELEMETRY_STALE_WARN_SECONDS', '-5', /TELEMETRY_STALE_WARN_SECONDS: expected a positive number/],
@@ -107,7 +113,7 @@ describe('example hub configuration', () => {
   });
 
   it('hides the password of a database URL it refuses', () => {
-    assert.throws(() => readConfig({ DATABASE_URL: 'postgres://admin:s3cret@db/x' }), (error: Error) => !error.message.includes('s3cret'));
+    assert.throws(() => readConfig({ DATABASE_URL: 'oracle://admin:s3cret@db/x' }), (error: Error) => !error.message.includes('s3cret'));
   });
 
   it('exits 2 with one clear log line when started with a bad value', () => {

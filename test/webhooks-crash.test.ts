@@ -18,9 +18,11 @@ async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
+/** Each database the hub runs on: SQLite always, MariaDB and PostgreSQL when their URLs are set. */
 const databases = [
-  { name: 'SQLite', skip: false as const },
-  { name: 'MariaDB', skip: process.env.MYSQL_URL ? (false as const) : 'MYSQL_URL is not set' },
+  { name: 'SQLite', url: (dir: string) => `sqlite:${join(dir, 'telemetry.sqlite')}`, skip: false as const },
+  { name: 'MariaDB', url: () => process.env.MYSQL_URL!, skip: process.env.MYSQL_URL ? (false as const) : 'MYSQL_URL is not set' },
+  { name: 'PostgreSQL', url: () => process.env.PG_URL!, skip: process.env.PG_URL ? (false as const) : 'PG_URL is not set' },
 ];
 
 for (const database of databases) {
@@ -30,7 +32,7 @@ for (const database of databases) {
       const receiver = await startReceiver();
       const dir = tempDir('bt-webhook-crash-');
       const prefix = `wh${process.pid}_`;
-      const databaseUrl = database.name === 'SQLite' ? `sqlite:${join(dir.dir, 'telemetry.sqlite')}` : process.env.MYSQL_URL!;
+      const databaseUrl = database.url(dir.dir);
       const env = {
         DATABASE_URL: databaseUrl, TELEMETRY_TABLE_PREFIX: prefix, TELEMETRY_DEMO: 'off', LOG_LEVEL: 'warn',
         TELEMETRY_WEBHOOK_URL: receiver.url('/backup-alerts'), TELEMETRY_WEBHOOK_SECRET: SECRET, TELEMETRY_WEBHOOK_EVENTS: 'job.failed',
@@ -58,7 +60,7 @@ for (const database of databases) {
           assert.equal(await second.stop(), 0);
         }
       } finally {
-        if (database.name === 'MariaDB') {
+        if (database.name !== 'SQLite') {
           const cleanup = createTelemetryPlugin({ databaseUrl, tablePrefix: prefix, logger: defaultLogger('silent'), staleDetection: false, notifications: false });
           await cleanup.store.dropAll();
           await cleanup.close();

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 
 export const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+/** PostgreSQL for the benches' PostgreSQL rows; `BENCH_PG=off` leaves them out. */
+export const PG_URL = process.env.BENCH_PG === 'off' ? null : process.env.BENCH_PG_URL ?? process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A table prefix no other run or test shares; every bench drops its tables at the end. */
 export const uniquePrefix = (tag) => `b${tag}${randomBytes(3).toString('hex')}_`;

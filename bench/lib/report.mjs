@@ -36,6 +36,7 @@ export function writeResultsMd(file, machine, results) {
     { fact: 'Node.js', value: machine.node },
     { fact: 'OS', value: machine.os },
     { fact: 'MariaDB', value: machine.mariadb },
+    { fact: 'PostgreSQL', value: machine.postgres ?? 'not measured' },
     { fact: 'load average at start', value: machine.loadavg },
   ]);
   const summary = table(results.filter((r) => r.target || r.skipped).map((r) => ({

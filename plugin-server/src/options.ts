@@ -99,7 +99,7 @@ export interface TelemetryPluginOptions {
   backupWindow?: BackupWindow | ((vmName: string) => BackupWindow | null) | null;
   /** Structured logger (pino-compatible). Default: JSON lines on stderr at warn level. */
   logger?: Logger;
-  /** Clock in epoch ms (tests). Default `Date.now`. */
+  /** Clock in epoch ms (tests; a fraction is dropped). Default `Date.now`. */
   now?: () => number;
 }
 
@@ -239,6 +239,7 @@ export function resolveOptions(options: TelemetryPluginOptions): ResolvedOptions
     trendThresholds: thresholds('trendThresholds', options.trendThresholds, DEFAULT_TREND_THRESHOLDS),
     backupWindowOf: backupWindowOf(options.backupWindow),
     logger: options.logger ?? defaultLogger(),
-    now: options.now ?? Date.now,
+    // Whole milliseconds: every time column is an integer (PostgreSQL refuses a fraction in a BIGINT).
+    now: options.now ? ((clock) => () => Math.floor(clock()))(options.now) : Date.now,
   };
 }

@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import express from 'express';
-import knexFactory, { type Knex } from 'knex';
 import supertest from 'supertest';
 import type { TelemetryPlugin } from '../src/index.js';
-import { backends, migratedPlugin } from './support/backends.js';
+import { backends, hostKnex, migratedPlugin, servers, titleOf, type Backend } from './support/backends.js';
 import { registerJob } from './support/factories.js';
 
 /**
- * One ingest batch is one transaction, written through knex on SQLite and as raw statements on
- * MySQL (two round trips when the connection takes several statements per query, one statement per
- * round trip on a host's knex that does not). Every path must store exactly the same thing.
+ * One ingest batch is one transaction, written through knex on SQLite and PostgreSQL and as raw
+ * statements on MySQL (two round trips when the connection takes several statements per query, one
+ * statement per round trip on a host's knex that does not). Every path must store exactly the same thing.
  */
 
-const [sqlite, mariadb] = backends();
-const MYSQL_URL = process.env.MYSQL_URL;
+const [sqlite, mariadb, postgres] = backends() as [Backend, Backend, Backend];
 const T0 = Date.UTC(2026, 10, 23, 1, 0, 0);
 
 interface Path {
@@ -23,30 +21,26 @@ interface Path {
   open(): Promise<{ plugin: TelemetryPlugin; dispose(): Promise<void> }>;
 }
 
-/** A host's own knex, connected from a URL string: mysql2 allows one statement per query then. */
-function hostKnex(): Knex {
-  return knexFactory({ client: 'mysql2', connection: MYSQL_URL!, acquireConnectionTimeout: 5000 });
+/** The plugin on a host's own knex (mysql2 from a URL string allows one statement per query; pg returns bigints as strings). */
+async function onHostKnex(backend: Backend) {
+  const knex = hostKnex(backend);
+  const opened = await migratedPlugin(backend, { knex, now: () => clock, ingestLanes: 1 });
+  return {
+    plugin: opened.plugin,
+    async dispose() {
+      await opened.plugin.store.dropAll().catch(() => undefined);
+      await opened.dispose();
+      await knex.destroy();
+    },
+  };
 }
 
 const paths: Path[] = [
-  { name: 'SQLite through knex', skip: sqlite!.skip, open: () => migratedPlugin(sqlite!, { now: () => clock }) },
-  { name: 'MariaDB in two round trips', skip: mariadb!.skip, open: () => migratedPlugin(mariadb!, { now: () => clock, ingestLanes: 1 }) },
-  {
-    name: "MariaDB on a host's knex without multiple statements",
-    skip: mariadb!.skip,
-    async open() {
-      const knex = hostKnex();
-      const opened = await migratedPlugin(mariadb!, { knex, now: () => clock, ingestLanes: 1 });
-      return {
-        plugin: opened.plugin,
-        async dispose() {
-          await opened.plugin.store.dropAll().catch(() => undefined);
-          await opened.dispose();
-          await knex.destroy();
-        },
-      };
-    },
-  },
+  { name: 'SQLite through knex', skip: sqlite.skip, open: () => migratedPlugin(sqlite, { now: () => clock }) },
+  { name: 'MariaDB in two round trips', skip: mariadb.skip, open: () => migratedPlugin(mariadb, { now: () => clock, ingestLanes: 1 }) },
+  { name: "MariaDB on a host's knex without multiple statements", skip: mariadb.skip, open: () => onHostKnex(mariadb) },
+  { name: 'PostgreSQL from a postgres:// URL', skip: postgres.skip, open: () => migratedPlugin(postgres, { now: () => clock, ingestLanes: 1 }) },
+  { name: "PostgreSQL on a host's knex with pg", skip: postgres.skip, open: () => onHostKnex(postgres) },
 ];
 
 let clock = T0;
@@ -141,10 +135,10 @@ describe('one ingest batch, one transaction, on every database path', () => {
     });
   }
 
-  it('every path stored exactly what SQLite stored', { skip: mariadb!.skip }, () => {
+  it('every path stored exactly what SQLite stored', { skip: mariadb.skip && postgres.skip ? 'neither MYSQL_URL nor PG_URL is set' : false }, () => {
     const reference = results.get(paths[0]!.name);
     assert.ok(reference, 'the SQLite path ran');
-    for (const path of paths.slice(1)) {
+    for (const path of paths.slice(1).filter((p) => !p.skip)) {
       const got = results.get(path.name);
       assert.ok(got, `${path.name} ran`);
       assert.deepEqual(got, reference, path.name);
@@ -152,34 +146,72 @@ describe('one ingest batch, one transaction, on every database path', () => {
   });
 });
 
-describe('a batch whose write fails midway leaves nothing behind (MariaDB)', { skip: mariadb!.skip }, () => {
+for (const server of servers()) {
+  describe(`a batch whose write fails midway leaves nothing behind (${titleOf(server)})`, { skip: server.skip }, () => {
+    let opened: Awaited<ReturnType<typeof migratedPlugin>> | undefined;
+    after(async () => { await opened?.dispose(); });
+
+    it('rolls back the statements that ran before the failing one, then ingests again once the cause is gone', async () => {
+      opened = await migratedPlugin(server, { now: () => clock, ingestLanes: 1 });
+      const { plugin } = opened;
+      const app = express();
+      app.use('/api/v1', plugin.router);
+      const http = supertest(app);
+      const id = await registerJob(http, { disks: [{ disk_index: 0, total_bytes: 1000 }] });
+      const { knex, tables } = plugin.store;
+      const before = await knex(tables.jobs).where('id', id).first();
+
+      // The snapshot insert is the last write of the batch: make only it fail, after the upsert of the
+      // job (with its disks) ran in the same round trip.
+      await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (progress_percent < 50)', [tables.snapshots, `${tables.prefix}progress_check`]);
+      clock = T0 + 1000;
+      const update = { status: 'running', current_phase: 'copy', transfer_speed_bps: 10, disks: [{ disk_index: 0, bytes_transferred: 800 }], timestamp: clock };
+      await assert.rejects(plugin.ingest.submit('backup', id, update), (e: { status: number }) => e.status === 500);
+      assert.deepEqual(await knex(tables.jobs).where('id', id).first(), before, 'job row (and its disks) unchanged');
+      assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 0, 'no snapshot left');
+
+      await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [tables.snapshots, `${tables.prefix}progress_check`]);
+      assert.deepEqual(await plugin.ingest.submit('backup', id, update), { applied: true, job_id: id });
+      const job = await knex(tables.jobs).where('id', id).first();
+      assert.equal(Number(job.bytes_transferred), 800);
+      assert.deepEqual((typeof job.disks === 'string' ? JSON.parse(job.disks) : job.disks).map((d: { bytes_transferred: number }) => d.bytes_transferred), [800], 'disk progress on the job row');
+      assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 1);
+    });
+  });
+}
+
+describe('a batch whose COMMIT fails is not acknowledged (PostgreSQL)', { skip: postgres.skip }, () => {
   let opened: Awaited<ReturnType<typeof migratedPlugin>> | undefined;
   after(async () => { await opened?.dispose(); });
 
-  it('rolls back the statements that ran before the failing one, then ingests again once the cause is gone', async () => {
-    opened = await migratedPlugin(mariadb!, { now: () => clock, ingestLanes: 1 });
+  it('refuses the update and stores nothing when the database refuses the COMMIT itself, then ingests again', async () => {
+    opened = await migratedPlugin(postgres, { now: () => clock, ingestLanes: 1 });
     const { plugin } = opened;
     const app = express();
     app.use('/api/v1', plugin.router);
-    const http = supertest(app);
-    const id = await registerJob(http, { disks: [{ disk_index: 0, total_bytes: 1000 }] });
+    const id = await registerJob(supertest(app), { disks: [{ disk_index: 0, total_bytes: 1000 }] });
     const { knex, tables } = plugin.store;
     const before = await knex(tables.jobs).where('id', id).first();
 
-    // The snapshot insert is the last write of the batch: make only it fail, after the upsert of the
-    // job (with its disks) ran in the same round trip.
-    await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (progress_percent < 50)', [tables.snapshots, `${tables.prefix}progress_check`]);
-    clock = T0 + 1000;
-    const update = { status: 'running', current_phase: 'copy', transfer_speed_bps: 10, disks: [{ disk_index: 0, bytes_transferred: 800 }], timestamp: clock };
-    await assert.rejects(plugin.ingest.submit('backup', id, update), (e: { status: number }) => e.status === 500);
-    assert.deepEqual(await knex(tables.jobs).where('id', id).first(), before, 'job row (and its disks) unchanged');
-    assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 0, 'no snapshot left');
+    // A deferred foreign key to an empty table: every statement of the batch succeeds, and PostgreSQL
+    // checks the snapshot's reference only at COMMIT, which it then refuses (23503).
+    const parent = `${tables.prefix}commit_gate`;
+    const constraint = `${tables.prefix}commit_gate_fk`;
+    await knex.raw('CREATE TABLE ?? (job_id varchar(255) PRIMARY KEY)', [parent]);
+    await knex.raw('ALTER TABLE ?? ADD CONSTRAINT ?? FOREIGN KEY (job_id) REFERENCES ?? (job_id) DEFERRABLE INITIALLY DEFERRED NOT VALID', [tables.snapshots, constraint, parent]);
+    try {
+      clock = T0 + 1000;
+      const update = { status: 'running', current_phase: 'copy', transfer_speed_bps: 10, disks: [{ disk_index: 0, bytes_transferred: 800 }], timestamp: clock };
+      await assert.rejects(plugin.ingest.submit('backup', id, update), (e: { status: number }) => e.status >= 500, 'an update whose commit failed is not acknowledged');
+      assert.deepEqual(await knex(tables.jobs).where('id', id).first(), before, 'job row unchanged');
+      assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 0, 'no snapshot stored');
 
-    await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [tables.snapshots, `${tables.prefix}progress_check`]);
-    assert.deepEqual(await plugin.ingest.submit('backup', id, update), { applied: true, job_id: id });
-    const job = await knex(tables.jobs).where('id', id).first();
-    assert.equal(Number(job.bytes_transferred), 800);
-    assert.deepEqual((typeof job.disks === 'string' ? JSON.parse(job.disks) : job.disks).map((d: { bytes_transferred: number }) => d.bytes_transferred), [800], 'disk progress on the job row');
-    assert.equal((await knex(tables.snapshots).where('job_id', id)).length, 1);
+      await knex.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [tables.snapshots, constraint]);
+      assert.deepEqual(await plugin.ingest.submit('backup', id, update), { applied: true, job_id: id });
+      assert.equal(Number((await knex(tables.jobs).where('id', id).first()).bytes_transferred), 800);
+    } finally {
+      await knex.raw('ALTER TABLE ?? DROP CONSTRAINT IF EXISTS ??', [tables.snapshots, constraint]);
+      await knex.raw('DROP TABLE IF EXISTS ??', [parent]);
+    }
   });
 });

@@ -5,7 +5,7 @@ import { globPattern, wants } from '../src/notify/endpoints.js';
 import { ntfyTarget, plain, slackEscape } from '../src/notify/formats.js';
 import { GIVE_UP_AFTER_MS, nextAttemptAt, outcomeOf, parseRetryAfter } from '../src/notify/schedule.js';
 import { sign, signingKey } from '../src/notify/signature.js';
-import { backends, migratedPlugin, monotonicClock, startHub, uniquePrefix, type Backend } from './support/backends.js';
+import { backends, migratedPlugin, monotonicClock, servers, startHub, titleOf, uniquePrefix, type Backend } from './support/backends.js';
 import { registerJob, send, update } from './support/factories.js';
 import { startReceiver, verifyStandardWebhook, type Receiver } from './support/receiver.js';
 
@@ -210,43 +210,44 @@ for (const backend of backends()) {
   });
 }
 
-describe('the MySQL ingest with webhooks', { skip: process.env.MYSQL_URL ? false : 'MYSQL_URL is not set' }, () => {
-  it('writes the outbox rows of an ended job in the same round trips as without them', async () => {
-    const mariadb = backends()[1]!;
-    const receiver = await startReceiver();
-    const hub = await apiHub(mariadb);
-    try {
-      // Counts the queries the ingest sends on connections from the plugin's pool (one per round trip).
-      const client = hub.plugin.knex.client as unknown as { acquireConnection(): Promise<{ query: (...args: unknown[]) => unknown }> };
-      const acquire = client.acquireConnection.bind(client);
-      let queries = 0;
-      client.acquireConnection = async () => {
-        const conn = await acquire();
-        const query = conn.query;
-        if (!(query as { counted?: boolean }).counted) {
-          conn.query = Object.assign(function (this: unknown, ...args: unknown[]) { queries += 1; return query.apply(this, args); }, { counted: true });
-        }
-        return conn;
-      };
-      const roundTripsOfAnEnd = async () => {
-        const id = await registerJob(hub.http, { vm_name: 'rt-01' });
-        await send(hub.http, id, update()).expect(200);
-        queries = 0;
-        await hub.plugin.ingest.submit('backup', id, update({ status: 'failed', error: 'disk full' }));
-        return queries;
-      };
-      const without = await roundTripsOfAnEnd();
-      await hub.post({ url: receiver.url(), events: ['job.failed'], secret: SECRET }).expect(201);
-      const withEndpoint = await roundTripsOfAnEnd();
-      assert.equal(await countOf(hub, 'notificationEvents'), 1, 'the second end wrote its event');
-      assert.ok(without >= 1);
-      assert.equal(withEndpoint, without, `round trips of an end: ${without} without an endpoint, ${withEndpoint} with one`);
-    } finally {
-      await hub.close();
-      await receiver.close();
-    }
+for (const server of servers()) {
+  describe(`the ${titleOf(server)} ingest with webhooks`, { skip: server.skip }, () => {
+    it('writes the outbox rows of an ended job in the same round trips as without them', async () => {
+      const receiver = await startReceiver();
+      const hub = await apiHub(server);
+      try {
+        // Counts the queries the ingest sends on connections from the plugin's pool (one per round trip).
+        const client = hub.plugin.knex.client as unknown as { acquireConnection(): Promise<{ query: (...args: unknown[]) => unknown }> };
+        const acquire = client.acquireConnection.bind(client);
+        let queries = 0;
+        client.acquireConnection = async () => {
+          const conn = await acquire();
+          const query = conn.query;
+          if (!(query as { counted?: boolean }).counted) {
+            conn.query = Object.assign(function (this: unknown, ...args: unknown[]) { queries += 1; return query.apply(this, args); }, { counted: true });
+          }
+          return conn;
+        };
+        const roundTripsOfAnEnd = async () => {
+          const id = await registerJob(hub.http, { vm_name: 'rt-01' });
+          await send(hub.http, id, update()).expect(200);
+          queries = 0;
+          await hub.plugin.ingest.submit('backup', id, update({ status: 'failed', error: 'disk full' }));
+          return queries;
+        };
+        const without = await roundTripsOfAnEnd();
+        await hub.post({ url: receiver.url(), events: ['job.failed'], secret: SECRET }).expect(201);
+        const withEndpoint = await roundTripsOfAnEnd();
+        assert.equal(await countOf(hub, 'notificationEvents'), 1, 'the second end wrote its event');
+        assert.ok(without >= 1);
+        assert.equal(withEndpoint, without, `round trips of an end: ${without} without an endpoint, ${withEndpoint} with one`);
+      } finally {
+        await hub.close();
+        await receiver.close();
+      }
+    });
   });
-});
+}
 
 for (const backend of backends()) {
   describe(`webhook retention on ${backend.name}`, { skip: backend.skip }, () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import knexFactory, { type Knex } from 'knex';
-import { backends, uniquePrefix, type Backend } from './support/backends.js';
+import { backends, servers, titleOf, uniquePrefix, type Backend } from './support/backends.js';
 import { registerJob, send, update } from './support/factories.js';
 import { sleep, startLiveHub, type LiveHub } from './support/live.js';
 import { proxyDatabase } from './support/tcp-proxy.js';
@@ -18,7 +18,7 @@ const jobsOf = ({ warned, failed }: { warned: string[]; failed: string[] }) => (
  * threshold counted from when the database came back.
  */
 
-const [sqlite, mariadb] = backends() as [Backend, Backend];
+const [sqlite] = backends() as [Backend];
 const FAIL_AFTER_MS = 300_000;
 const options = { staleWarnAfterSeconds: 60, staleFailAfterSeconds: FAIL_AFTER_MS / 1000, acquireTimeoutMs: 1000, transactionTimeoutMs: 2000 };
 
@@ -48,12 +48,12 @@ interface Outage {
   close(): Promise<void>;
 }
 
-/** MariaDB behind a TCP proxy the test cuts, with `instances` hubs sharing one table prefix (one pool each). */
-async function mariadbBehindProxy(clock: ReturnType<typeof manualClock>, instances = 1): Promise<Outage> {
-  const { proxy, url } = await proxyDatabase(process.env.MYSQL_URL!);
+/** A database server behind a TCP proxy the test cuts, with `instances` hubs sharing one table prefix (one pool each). */
+async function behindProxy(server: Backend, clock: ReturnType<typeof manualClock>, instances = 1): Promise<Outage> {
+  const { proxy, url } = await proxyDatabase(server.url());
   const prefix = uniquePrefix();
   const hubs: LiveHub[] = [];
-  for (let i = 0; i < instances; i++) hubs.push(await startLiveHub({ ...mariadb, url: () => url }, { ...options, tablePrefix: prefix, now: clock.now }));
+  for (let i = 0; i < instances; i++) hubs.push(await startLiveHub({ ...server, url: () => url }, { ...options, tablePrefix: prefix, now: clock.now }));
   return {
     hubs,
     cut: () => proxy.cut(),
@@ -112,7 +112,7 @@ const stalled = (silent: string, sinceBack: string) =>
   `Job stalled - no telemetry for ${silent} (backup client may have crashed; silent for ${sinceBack} since the hub's database came back)`;
 
 const databases = [
-  { name: 'MariaDB cut at a TCP proxy', skip: mariadb.skip, open: (clock: ReturnType<typeof manualClock>) => mariadbBehindProxy(clock) },
+  ...servers().map((server) => ({ name: `${titleOf(server)} cut at a TCP proxy`, skip: server.skip, open: (clock: ReturnType<typeof manualClock>) => behindProxy(server, clock) })),
   { name: 'SQLite write-locked by another connection', skip: sqlite.skip, open: sqliteLockedByAnotherConnection },
 ];
 
@@ -201,37 +201,39 @@ for (const database of databases) {
   });
 }
 
-describe('a database outage seen by two hub instances (MariaDB)', { skip: mariadb.skip }, () => {
-  it('still fails a job whose agent stopped exactly once, and no other', async () => {
-    const clock = manualClock();
-    const outage = await mariadbBehindProxy(clock, 2);
-    const [a, b] = outage.hubs as [LiveHub, LiveHub];
-    try {
-      const ids = { live: await registerJob(a.http), dead: await registerJob(b.http), alsoDead: await registerJob(a.http) };
-      for (const id of Object.values(ids)) await send(a.http, id, progress(1)).expect(200);
+for (const server of servers()) {
+  describe(`a database outage seen by two hub instances (${titleOf(server)})`, { skip: server.skip }, () => {
+    it('still fails a job whose agent stopped exactly once, and no other', async () => {
+      const clock = manualClock();
+      const outage = await behindProxy(server, clock, 2);
+      const [a, b] = outage.hubs as [LiveHub, LiveHub];
+      try {
+        const ids = { live: await registerJob(a.http), dead: await registerJob(b.http), alsoDead: await registerJob(a.http) };
+        for (const id of Object.values(ids)) await send(a.http, id, progress(1)).expect(200);
 
-      await outage.cut();
-      clock.advance(2 * FAIL_AFTER_MS);
-      await send(a.http, ids.live, progress(2)).expect(503);
-      await send(b.http, ids.live, progress(3)).expect(503);
-      await assert.rejects(a.plugin.stale.checkOnce());
-      await assert.rejects(b.plugin.stale.checkOnce());
+        await outage.cut();
+        clock.advance(2 * FAIL_AFTER_MS);
+        await send(a.http, ids.live, progress(2)).expect(503);
+        await send(b.http, ids.live, progress(3)).expect(503);
+        await assert.rejects(a.plugin.stale.checkOnce());
+        await assert.rejects(b.plugin.stale.checkOnce());
 
-      await outage.restore();
-      const recoveredAt = clock.t;
-      const firstPasses = await Promise.all([once(() => a.plugin.stale.checkOnce()), once(() => b.plugin.stale.checkOnce())]);
-      assert.deepEqual(firstPasses.flatMap((r) => r.failed), [], 'no job failed by either instance after the outage');
-      await once(() => send(b.http, ids.live, progress(4)).expect(200));
+        await outage.restore();
+        const recoveredAt = clock.t;
+        const firstPasses = await Promise.all([once(() => a.plugin.stale.checkOnce()), once(() => b.plugin.stale.checkOnce())]);
+        assert.deepEqual(firstPasses.flatMap((r) => r.failed), [], 'no job failed by either instance after the outage');
+        await once(() => send(b.http, ids.live, progress(4)).expect(200));
 
-      clock.t = recoveredAt + FAIL_AFTER_MS + 1000;
-      await send(a.http, ids.live, progress(5)).expect(200);
-      const passes = await Promise.all([a.plugin.stale.checkOnce(), b.plugin.stale.checkOnce()]);
-      assert.deepEqual(passes.flatMap((r) => r.failed).sort(), [ids.dead, ids.alsoDead].sort(), 'each stopped job failed by exactly one instance');
-      const again = await Promise.all([a.plugin.stale.checkOnce(), b.plugin.stale.checkOnce()]);
-      assert.deepEqual(again.flatMap((r) => r.failed), []);
-      assert.equal((await a.http.get(`/api/v1/backups/${ids.live}`).expect(200)).body.status, 'running');
-    } finally {
-      await outage.close();
-    }
+        clock.t = recoveredAt + FAIL_AFTER_MS + 1000;
+        await send(a.http, ids.live, progress(5)).expect(200);
+        const passes = await Promise.all([a.plugin.stale.checkOnce(), b.plugin.stale.checkOnce()]);
+        assert.deepEqual(passes.flatMap((r) => r.failed).sort(), [ids.dead, ids.alsoDead].sort(), 'each stopped job failed by exactly one instance');
+        const again = await Promise.all([a.plugin.stale.checkOnce(), b.plugin.stale.checkOnce()]);
+        assert.deepEqual(again.flatMap((r) => r.failed), []);
+        assert.equal((await a.http.get(`/api/v1/backups/${ids.live}`).expect(200)).body.status, 'running');
+      } finally {
+        await outage.close();
+      }
+    });
   });
-});
+}

@@ -128,7 +128,7 @@ export function readConfig(env: Env = process.env): HubConfig {
   return {
     port,
     host: value(env, 'HOST'),
-    databaseUrl: url(env, 'DATABASE_URL', DEFAULT_DATABASE_URL, /^(sqlite:.+|mysql2?:\/\/.+|mariadb:\/\/.+)$/, 'sqlite:<path> or mysql://user:password@host:3306/database')!,
+    databaseUrl: url(env, 'DATABASE_URL', DEFAULT_DATABASE_URL, /^(sqlite:.+|mysql2?:\/\/.+|mariadb:\/\/.+|postgres(ql)?:\/\/.+)$/, 'sqlite:<path>, mysql://user:password@host:3306/database or postgres://user:password@host:5432/database')!,
     tablePrefix: tablePrefix(env),
     redisUrl: url(env, 'REDIS_URL', undefined, /^rediss?:\/\/.+/, 'redis://host:6379'),
     staleCheckCron: cron(env, 'TELEMETRY_STALE_CHECK_CRON'),

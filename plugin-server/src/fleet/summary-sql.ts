@@ -175,9 +175,11 @@ function outcomeBucketsUpsert(tables: Tables, jobs: readonly SummarizedJob[], my
   const rows = outcomeIncrements(jobs);
   const conflict = mysql
     ? ' ON DUPLICATE KEY UPDATE job_count = job_count + VALUES(job_count), warning_count = warning_count + VALUES(warning_count), bytes_sum = bytes_sum + VALUES(bytes_sum)'
-    : ' ON CONFLICT (bucket_start, job_type, status) DO UPDATE SET job_count = job_count + excluded.job_count, warning_count = warning_count + excluded.warning_count, bytes_sum = bytes_sum + excluded.bytes_sum';
+    // The old row's columns named by table: PostgreSQL calls a bare name ambiguous beside `excluded`.
+    : ' ON CONFLICT (bucket_start, job_type, status) DO UPDATE SET job_count = ??.job_count + excluded.job_count, warning_count = ??.warning_count + excluded.warning_count, bytes_sum = ??.bytes_sum + excluded.bytes_sum';
+  const t = tables.outcomeBuckets;
   return {
     sql: `INSERT INTO ?? (bucket_start, job_type, status, job_count, warning_count, bytes_sum) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}${conflict}`,
-    bindings: [tables.outcomeBuckets, ...rows.flatMap((r) => [r.bucket_start, r.job_type, r.status, r.job_count, r.warning_count, r.bytes_sum])],
+    bindings: [t, ...rows.flatMap((r) => [r.bucket_start, r.job_type, r.status, r.job_count, r.warning_count, r.bytes_sum]), ...(mysql ? [] : [t, t, t])],
   };
 }

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { EndedStatus } from '../fleet/summary.js';
 import { machineProtection } from '../protection/machine.js';
 import { policyBounds, protectionStatusSql, severitySql, statusPrefilterSql, type DefaultPolicy, type PolicyBounds, type SqlExpression } from '../protection/status-sql.js';
-import { readJson } from '../store/dialect.js';
+import { isPostgres, readJson } from '../store/dialect.js';
 import { OUTCOME_BUCKET_MS } from '../store/migrations/008_protection.js';
 import { policyFromDb, type PolicyRow } from '../store/policies.js';
 import type { Store } from '../store/index.js';
@@ -37,7 +37,9 @@ function matching(store: Store, query: Pick<MachineListQuery, 'statuses' | 'q'>,
   // A cheap bound first: the CASE then runs on candidate rows only (a filter for at-risk VMs reads few).
   if (prefilter) q.whereRaw(prefilter.sql, prefilter.bindings);
   if (query.statuses) q.whereRaw(`${status.sql} IN (${query.statuses.map(() => '?').join(', ')})`, [...status.bindings, ...query.statuses]);
-  if (query.q !== null) q.whereRaw(`LOWER(s.vm_name) LIKE ? ESCAPE '${LIKE_ESCAPE}'`, [containsPattern(query.q)]);
+  // PostgreSQL: the name's "C" collation would fold ASCII letters only; the database's own locale folds the rest.
+  const name = isPostgres(knex) ? 's.vm_name COLLATE "default"' : 's.vm_name';
+  if (query.q !== null) q.whereRaw(`LOWER(${name}) LIKE ? ESCAPE '${LIKE_ESCAPE}'`, [containsPattern(query.q)]);
   return q;
 }
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isMysql } from './dialect.js';
+import { isMysql, isPostgres } from './dialect.js';
 import type { Tables } from './tables.js';
 
 type Db = Knex | Knex.Transaction;
@@ -112,9 +112,11 @@ export function policyQueries(tables: Tables) {
     async moveSchedules(db: Db, moves: readonly { schedule: StaleSchedule; next_expected_at: number | null }[]): Promise<number> {
       if (moves.length === 0) return 0;
       const bindings: (string | number | null)[] = [policies];
+      // PostgreSQL types an untyped parameter of a CASE as text, which a bigint column refuses.
+      const then = isPostgres(db as Knex) ? 'WHEN ? THEN CAST(? AS BIGINT)' : 'WHEN ? THEN ?';
       const set = (column: 'basis_at' | 'next_expected_at') => `CASE vm_name ${moves.map((m) => {
         bindings.push(m.schedule.vm_name, column === 'basis_at' ? m.schedule.basis_at : m.next_expected_at);
-        return 'WHEN ? THEN ?';
+        return then;
       }).join(' ')} END`;
       const sql = `UPDATE ?? SET schedule_basis_at = ${set('basis_at')}, next_expected_at = ${set('next_expected_at')} WHERE ${moves.map(({ schedule: s }) => {
         bindings.push(s.vm_name, s.schedule_cron);

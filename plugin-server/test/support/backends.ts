@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
+import knexFactory, { type Knex } from 'knex';
 import supertest from 'supertest';
 import { createTelemetryPlugin, defaultLogger, type TelemetryPlugin, type TelemetryPluginOptions } from '../../src/index.js';
 
@@ -10,7 +11,7 @@ export interface Backend {
   name: 'sqlite' | 'mariadb' | 'postgres';
   /** Why the suite is skipped, or false. */
   skip: string | false;
-  /** A fresh database URL for one hub (SQLite: a new file; MariaDB: the shared test database). */
+  /** A fresh database URL for one hub (SQLite: a new file; MariaDB, PostgreSQL: the shared test database). */
   url(): string;
 }
 
@@ -39,7 +40,30 @@ export function backends(): Backend[] {
   ];
 }
 
-/** A unique table prefix, so test files sharing one MariaDB database never see each other's rows. */
+/**
+ * The database servers (MariaDB, PostgreSQL), for suites that need a real server: a TCP proxy to
+ * cut, several pools on one database. Each is skipped with its reason when its URL is unset.
+ */
+export function servers(): Backend[] {
+  return backends().filter((b) => b.name !== 'sqlite');
+}
+
+/** The human name of a backend, for test titles. */
+export function titleOf(backend: Backend): string {
+  return { sqlite: 'SQLite', mariadb: 'MariaDB', postgres: 'PostgreSQL' }[backend.name];
+}
+
+/**
+ * A host's own knex on `backend`'s server, built the way a host would (its URL string straight to
+ * the driver, none of the plugin's connection settings), with optional knex settings on top.
+ */
+export function hostKnex(backend: Backend, config: Partial<Knex.Config> = {}): Knex {
+  if (backend.name === 'sqlite') throw new Error('hostKnex: a host brings its own knex for a database server');
+  const client = backend.name === 'mariadb' ? 'mysql2' : 'pg';
+  return knexFactory({ client, connection: backend.url().replace(/^mariadb:/, 'mysql:'), acquireConnectionTimeout: 5000, ...config });
+}
+
+/** A unique table prefix, so test files sharing one MariaDB or PostgreSQL database never see each other's rows. */
 export function uniquePrefix(): string {
   return `t${randomBytes(4).toString('hex')}_`;
 }
@@ -70,7 +94,7 @@ export async function migratedPlugin(backend: Backend, options: Partial<Telemetr
     databaseUrl: options.knex ? undefined : url,
     tablePrefix: uniquePrefix(),
     snapshotIntervalSeconds: 0,
-    logger: defaultLogger('silent'),
+    logger: defaultLogger(process.env.TEST_LOG_LEVEL as 'silent' ?? 'silent'),
     ...options,
   });
   await plugin.migrate().catch(async (error) => {

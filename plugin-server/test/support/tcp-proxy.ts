@@ -58,7 +58,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 /** A proxy in front of the database of `databaseUrl`, and the URL that reaches the database through it. */
 export async function proxyDatabase(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
   const target = new URL(databaseUrl);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) });
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || (target.protocol.startsWith('postgres') ? 5432 : 3306)) });
   const proxied = new URL(target.href);
   proxied.hostname = '127.0.0.1';
   proxied.port = String(proxy.port);
