@@ -72,5 +72,6 @@ if (wantBrowser && haveChrome && existsSync(join(root, 'web-components/web-test-
   else if (browserCode !== 0) failed += 1;
 }
 
-console.log(`\nall suites: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+// CI runs the suite on two Node lines: the tally says which one this was.
+console.log(`\nall suites on Node ${process.version}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(nodeCode || browserCode || failed ? 1 : 0);
