@@ -16,7 +16,7 @@ export const MISSING_GLYPH = '\uFFFD';
  */
 export function printable(text: string | null | undefined, hasGlyph: (codePoint: number) => boolean, maxChars = 200): string {
   if (!text) return '';
-  const plain = visibleBidiControls(wellFormed(text).replace(BREAKS, ' ').replace(INVISIBLE, '')).trim();
+  const plain = visibleBidiControls(wellFormed(text.replace(BREAKS, ' ').replace(INVISIBLE, ''))).trim();
   const chars = Array.from(plain, (c) => (hasGlyph(c.codePointAt(0)!) ? c : MISSING_GLYPH));
   return chars.length > maxChars ? chars.slice(0, maxChars - 1).join('') + ELLIPSIS : chars.join('');
 }
